@@ -1,0 +1,195 @@
+"""THE scoping module: which people on probation a user or API client may see and change.
+
+Every page, API endpoint, export and notification that touches case data starts here.
+Anything outside scope answers 404 – "missing" and "not yours" look the same, so the
+existence of a record does not leak (STYLE.md, Zulip's ``access_stream_by_id``).
+
+The rules (issue "Foundation", DOMAIN.md 1 and 11):
+
+- CRC staff see the people allocated to their CRC;
+- NPS staff see the NPS's cases; allocation, enforcement, court and senior-manager roles
+  also see every case in their division, whoever manages it;
+- NOMS contract managers and PPCS caseworkers read every case and change none;
+- system administrators and auditors see no case records;
+- anyone may be given a per-object grant on one person through django-guardian
+  (``view_person`` / ``change_person``), e.g. a CRC still delivering an intervention after
+  the case moved to the NPS;
+- staff without current vetting open no record at all (``RecordsLocked``);
+- an API client is scoped like staff of its organisation: a CRC's client like a CRC
+  offender manager, an NPS division's like an NPS offender manager, a NOMS client like a
+  contract manager.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from probation import clock
+from probation.models import Organisation, OrganisationKind, Person, User
+from probation.models.organisations import NPS_CODE
+from probation.models.people import PersonGroupObjectPermission, PersonUserObjectPermission
+from probation.roles import (
+    CHANGE_PERSON,
+    ROLES_BY_CODE,
+    VIEW_PERSON,
+    Role,
+    roles_of,
+)
+from probation.rules import VettingStatus, vetting_status
+
+
+class RecordsLocked(PermissionDenied):
+    """The user may sign in but may not open offender records; ``status`` says why."""
+
+    def __init__(self, status: VettingStatus):
+        super().__init__(status.reason)
+        self.status = status
+
+
+# An API client acts with the role of a typical member of staff of its organisation.
+_API_CLIENT_ROLE = {
+    OrganisationKind.CRC: "CRC_OFFENDER_MANAGER",
+    OrganisationKind.NPS_DIVISION: "NPS_OFFENDER_MANAGER",
+    OrganisationKind.NOMS: "NOMS_CONTRACT_MANAGER",
+    OrganisationKind.NOMS_UNIT: "PPCS_CASEWORKER",
+}
+
+
+def effective_roles(user: User) -> list[Role]:
+    if not user.is_authenticated or not user.is_active:
+        return []
+    if user.is_api_client:
+        code = _API_CLIENT_ROLE.get(user.organisation.kind) if user.organisation else None
+        return [ROLES_BY_CODE[code]] if code else []
+    return roles_of(user)
+
+
+def vetting_of(user: User) -> VettingStatus:
+    """Current vetting of a staff member. API clients are systems, vouched for by the
+    organisation that holds the token, and are not vetted individually."""
+    if not user.is_authenticated:
+        return VettingStatus(False, "SIGNED_OUT", "Sign in to open offender records.")
+    if user.is_api_client:
+        return VettingStatus(True, "SYSTEM", "Partner systems are not vetted individually.")
+    record = getattr(user, "vetting", None) if hasattr(user, "vetting") else None
+    return vetting_status(
+        baseline_check_date=record.baseline_check_date if record else None,
+        dbs_check_date=record.dbs_check_date if record else None,
+        dbs_expiry_date=record.dbs_expiry_date if record else None,
+        today=clock.today(),
+    )
+
+
+def require_vetting(user: User) -> None:
+    status = vetting_of(user)
+    if not status.current:
+        raise RecordsLocked(status)
+
+
+@dataclass(frozen=True)
+class _Scope:
+    everything: bool = False
+    provider: Organisation | None = None
+    division: Organisation | None = None
+
+    @property
+    def empty(self):
+        return not (self.everything or self.provider or self.division)
+
+
+def _provider_scope(user: User, *, permission: str) -> _Scope:
+    roles = [r for r in effective_roles(user) if permission in r.permissions]
+    if not roles or user.organisation is None:
+        return _Scope()
+    if permission == VIEW_PERSON and any(r.national_read_only for r in roles):
+        return _Scope(everything=True)
+    roles = [r for r in roles if not r.national_read_only]
+    organisation = user.organisation
+    if organisation.kind == OrganisationKind.CRC and roles:
+        return _Scope(provider=organisation)
+    if organisation.kind == OrganisationKind.NPS_DIVISION and roles:
+        nps = Organisation.objects.get(code=NPS_CODE)
+        division = organisation if any(r.division_wide for r in roles) else None
+        return _Scope(provider=nps, division=division)
+    return _Scope()
+
+
+def _granted(user: User, codename: str) -> Q:
+    """People on whom the user (or one of their groups) holds a per-object grant."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    by_user = PersonUserObjectPermission.objects.filter(
+        user=user, permission__codename=codename
+    ).values("content_object_id")
+    by_group = PersonGroupObjectPermission.objects.filter(
+        group__user=user, permission__codename=codename
+    ).values("content_object_id")
+    return Q(pk__in=by_user) | Q(pk__in=by_group)
+
+
+def _people(user: User, *, permission: str) -> QuerySet[Person]:
+    require_vetting(user)
+    scope = _provider_scope(user, permission=permission)
+    people = Person.objects.all()
+    if scope.everything:
+        return people
+    condition = _granted(user, permission.split(".")[1])
+    if scope.provider is not None:
+        condition |= Q(responsible_provider=scope.provider)
+    if scope.division is not None:
+        condition |= Q(ldu__division=scope.division)
+    return people.filter(condition)
+
+
+def people_visible_to(user: User) -> QuerySet[Person]:
+    """Every person the user may see. Raises ``RecordsLocked`` for unvetted staff."""
+    return _people(user, permission=VIEW_PERSON)
+
+
+def people_changeable_by(user: User) -> QuerySet[Person]:
+    """Every person whose record the user may change."""
+    return _people(user, permission=CHANGE_PERSON)
+
+
+def person_for_view(user: User, crn: str, *, queryset: QuerySet[Person] | None = None) -> Person:
+    """The person with this CRN if the user may see them; 404 otherwise."""
+    people = people_visible_to(user)
+    if queryset is not None:
+        people = queryset & people
+    try:
+        return people.get(crn=crn)
+    except Person.DoesNotExist:
+        raise Http404("No person found with that CRN.") from None
+
+
+def person_for_change(user: User, crn: str, *, lock: bool = False) -> Person:
+    """The person with this CRN if the user may change them.
+
+    404 when the user cannot see the person at all; 403 when they can see but not change
+    (a NOMS contract manager reading a case). ``lock`` takes a row lock for the
+    surrounding transaction.
+    """
+    visible = person_for_view(user, crn)
+    people = people_changeable_by(user).filter(pk=visible.pk)
+    if lock:
+        people = people.select_for_update(of=("self",))
+    person = people.first()
+    if person is None:
+        raise PermissionDenied("You can read this case but not change it.")
+    return person
+
+
+def can_add_people(user: User) -> bool:
+    """Whether the user may record new people (NPS court and allocation officers)."""
+    if not vetting_of(user).current:
+        return False
+    return any("probation.add_person" in r.permissions for r in effective_roles(user))
+
+
+def can_change(user: User, person: Person) -> bool:
+    try:
+        return people_changeable_by(user).filter(pk=person.pk).exists()
+    except RecordsLocked:
+        return False

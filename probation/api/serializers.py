@@ -1,0 +1,89 @@
+"""Input and output serializers of the core API: thin, no business rules."""
+
+from rest_framework import serializers
+
+from probation.models import Gender, Organisation, OrganisationKind, Person
+
+
+def _code(organisation):
+    return organisation.code if organisation is not None else None
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    cluster = serializers.SerializerMethodField(help_text="For an LDU: its LDU cluster's code")
+    division = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="For a cluster or LDU: its NPS division"
+    )
+    crc = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="For a cluster or LDU: the CRC of its CPA"
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["code", "name", "kind", "parent", "cpa_number", "cluster", "division", "crc"]
+
+    def get_cluster(self, organisation) -> str | None:
+        return _code(organisation.parent) if organisation.kind == OrganisationKind.LDU else None
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    ldu = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    division = serializers.SerializerMethodField()
+    home_crc = serializers.SerializerMethodField(help_text="CRC of the person's home CPA")
+    responsible_provider = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="NPS, or the code of the CRC managing the case"
+    )
+
+    class Meta:
+        model = Person
+        fields = [
+            "crn",
+            "pnc_number",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "gender",
+            "nationality",
+            "foreign_national",
+            "ldu",
+            "division",
+            "home_crc",
+            "responsible_provider",
+        ]
+
+    def get_division(self, person) -> str:
+        return person.ldu.division.code
+
+    def get_home_crc(self, person) -> str:
+        return person.ldu.crc.code
+
+
+class _LduField(serializers.SlugRelatedField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            slug_field="code",
+            queryset=Organisation.objects.filter(kind=OrganisationKind.LDU),
+            help_text="Code of the LDU of the home address (for no fixed abode, the "
+            "sentencing court's), e.g. LDU1101",
+            **kwargs,
+        )
+
+
+class PersonCreateSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=100)
+    last_name = serializers.CharField(max_length=100)
+    date_of_birth = serializers.DateField()
+    gender = serializers.ChoiceField(choices=Gender.choices)
+    ldu = _LduField()
+    pnc_number = serializers.CharField(
+        max_length=13, required=False, allow_blank=True, allow_null=True
+    )
+    nationality = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    foreign_national = serializers.BooleanField(required=False, default=False)
+
+
+class PersonUpdateSerializer(PersonCreateSerializer):
+    def __init__(self, *args, **kwargs):
+        kwargs["partial"] = True
+        super().__init__(*args, **kwargs)

@@ -1,0 +1,28 @@
+"""Core records everyone reads: organisations, staff, people on probation, audit."""
+
+from probation.models.audit import AuditEvent
+from probation.models.organisations import Organisation, OrganisationKind, Team
+from probation.models.people import (
+    CrnSequence,
+    Gender,
+    Person,
+    PersonGroupObjectPermission,
+    PersonUserObjectPermission,
+)
+from probation.models.staff import ApiToken, User, UserKind, VettingRecord
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "CrnSequence",
+    "Gender",
+    "Organisation",
+    "OrganisationKind",
+    "Person",
+    "PersonGroupObjectPermission",
+    "PersonUserObjectPermission",
+    "Team",
+    "User",
+    "UserKind",
+    "VettingRecord",
+]

@@ -1,0 +1,110 @@
+"""People on probation (the "offender" record every part of the platform reads).
+
+Issue "Probation core" extends this with aliases, addresses, sentences and the rest; this
+part holds what scoping and audit need: who the person is, which LDU the case belongs to
+and which provider is responsible for them now (with history, ROADMAP "design
+consequences").
+"""
+
+from django.db import models
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+from probation.models.organisations import Organisation, OrganisationKind
+
+
+class Gender(models.TextChoices):
+    MALE = "M", "Male"
+    FEMALE = "F", "Female"
+    OTHER = "X", "Other or not stated"
+
+
+class Person(models.Model):
+    crn = models.CharField(
+        "CRN",
+        max_length=7,
+        unique=True,
+        db_comment="Case Reference Number issued by the platform, e.g. X123456",
+    )
+    pnc_number = models.CharField(
+        "PNC number",
+        max_length=13,
+        null=True,
+        blank=True,
+        db_comment="Police National Computer reference YYYY/NNNNNNNA; reoffending is matched on it",
+    )
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    gender = models.CharField(max_length=1, choices=Gender.choices)
+    nationality = models.CharField(max_length=100, blank=True)
+    foreign_national = models.BooleanField(default=False)
+    ldu = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": OrganisationKind.LDU},
+        verbose_name="LDU",
+        db_comment="The LDU the case belongs to: the home address's, or for no fixed abode "
+        "the sentencing court's; it fixes the home CPA and CRC",
+    )
+    responsible_provider = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_comment="The provider responsible now: the NPS, or the CRC it allocated the case to",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "person on probation"
+        verbose_name_plural = "people on probation"
+        ordering = ["last_name", "first_name", "crn"]
+        db_table_comment = "People on probation: one row per person, identified by CRN"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pnc_number"],
+                condition=models.Q(pnc_number__isnull=False),
+                name="person_unique_pnc",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"], name="person_name_idx"),
+            models.Index(fields=["date_of_birth"], name="person_dob_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name} ({self.crn})"
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}"
+
+
+class CrnSequence(models.Model):
+    """One-row counter from which CRNs are issued under a row lock."""
+
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        db_table_comment = "Counter for Case Reference Numbers"
+
+    def __str__(self):
+        return f"CRN counter at {self.last_value}"
+
+
+class PersonUserObjectPermission(UserObjectPermissionBase):
+    """Per-object grant of a permission on one person to one user (django-guardian).
+
+    Used beyond provider scope, e.g. a CRC still delivering an intervention after the case
+    moved to the NPS (STACK.md).
+    """
+
+    content_object = models.ForeignKey(Person, on_delete=models.CASCADE)
+
+
+class PersonGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Person, on_delete=models.CASCADE)

@@ -1,0 +1,41 @@
+"""Pagination without COUNT(*): fetch one row more than a page to know whether another
+page follows. A list page costs the same few queries at any size of caseload."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+
+@dataclass
+class Page:
+    object_list: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self):
+        return self.number > 1
+
+    @property
+    def has_other_pages(self):
+        return self.has_next or self.has_previous
+
+    def next_page_number(self):
+        return self.number + 1
+
+    def previous_page_number(self):
+        return self.number - 1
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+
+def page_of(queryset, page: str | int | None, *, size: int | None = None) -> Page:
+    size = size or settings.PAGE_SIZE
+    try:
+        number = max(1, int(page or 1))
+    except (TypeError, ValueError):
+        number = 1
+    start = (number - 1) * size
+    rows = list(queryset[start : start + size + 1])
+    return Page(rows[:size], number, len(rows) > size)

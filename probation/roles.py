@@ -1,0 +1,196 @@
+"""Staff roles: Django groups, their permissions, who may hold them and what they do next.
+
+The groups are created by a data migration from ``ROLES`` (``sync_roles``), so a role's
+permissions are defined here and nowhere else. Provider scope (which people a role sees) is
+decided in ``probation.access``; a role's permissions decide what it may do within it.
+"""
+
+from dataclasses import dataclass, field
+
+from probation.models.organisations import NOMS_KINDS, NPS_KINDS, OrganisationKind
+
+
+@dataclass(frozen=True)
+class NextStep:
+    text: str
+    url_name: str = ""
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    name: str
+    organisation_kinds: tuple[str, ...]
+    permissions: tuple[str, ...]
+    summary: str
+    next_steps: tuple[NextStep, ...] = field(default_factory=tuple)
+    # NPS roles that also see every case in their division, whoever manages it
+    # (allocation and enforcement work, DOMAIN.md 4 and 6).
+    division_wide: bool = False
+    # Reads every case and changes none (NOMS contract management, PPCS).
+    national_read_only: bool = False
+
+    @property
+    def group_name(self) -> str:
+        return self.name
+
+
+VIEW_PERSON = "probation.view_person"
+ADD_PERSON = "probation.add_person"
+CHANGE_PERSON = "probation.change_person"
+SEARCH_AUDIT = "probation.search_audit"
+VIEW_ORGANISATION = "probation.view_organisation"
+
+_FIND = NextStep("Find a person on probation by CRN, PNC number, name or date of birth", "people")
+_STRUCTURE = NextStep("Browse the national structure of divisions, LDUs and CRCs", "organisations")
+_ADD = NextStep("Record a newly sentenced person so the case can be allocated", "person-create")
+
+ROLES: tuple[Role, ...] = (
+    Role(
+        "NPS_COURT_OFFICER",
+        "NPS court officer",
+        (OrganisationKind.NPS_DIVISION,),
+        (VIEW_PERSON, ADD_PERSON, CHANGE_PERSON, VIEW_ORGANISATION),
+        "You advise the court and record people at sentence, ready for allocation.",
+        (_ADD, _FIND, _STRUCTURE),
+        division_wide=True,
+    ),
+    Role(
+        "NPS_ALLOCATION_OFFICER",
+        "NPS allocation officer",
+        (OrganisationKind.NPS_DIVISION,),
+        (VIEW_PERSON, ADD_PERSON, CHANGE_PERSON, VIEW_ORGANISATION),
+        "You decide within one business day of sentence whether the NPS or a CRC manages "
+        "each new case in your division.",
+        (_FIND, _ADD, _STRUCTURE),
+        division_wide=True,
+    ),
+    Role(
+        "NPS_OFFENDER_MANAGER",
+        "NPS offender manager",
+        (OrganisationKind.NPS_DIVISION,),
+        (VIEW_PERSON, CHANGE_PERSON, VIEW_ORGANISATION),
+        "You manage the NPS's own cases: high risk of serious harm, MAPPA and the others "
+        "the NPS retains.",
+        (_FIND, _STRUCTURE),
+    ),
+    Role(
+        "NPS_ENFORCEMENT_OFFICER",
+        "NPS enforcement officer",
+        (OrganisationKind.NPS_DIVISION,),
+        (VIEW_PERSON, CHANGE_PERSON, VIEW_ORGANISATION),
+        "You decide on breach referrals from CRCs and the NPS and take cases to court.",
+        (_FIND, _STRUCTURE),
+        division_wide=True,
+    ),
+    Role(
+        "NPS_SENIOR_MANAGER",
+        "NPS senior manager",
+        (OrganisationKind.NPS_DIVISION,),
+        (VIEW_PERSON, CHANGE_PERSON, VIEW_ORGANISATION),
+        "You decide risk escalations and endorse recall requests in your division.",
+        (_FIND, _STRUCTURE),
+        division_wide=True,
+    ),
+    Role(
+        "CRC_OFFENDER_MANAGER",
+        "CRC offender manager",
+        (OrganisationKind.CRC,),
+        (VIEW_PERSON, CHANGE_PERSON, VIEW_ORGANISATION),
+        "You manage your CRC's caseload: plans, contacts, warnings, breach referrals and "
+        "risk escalations.",
+        (_FIND, _STRUCTURE),
+    ),
+    Role(
+        "CRC_MANAGER",
+        "CRC manager",
+        (OrganisationKind.CRC,),
+        (VIEW_PERSON, CHANGE_PERSON, VIEW_ORGANISATION),
+        "You manage your CRC's teams and caseloads and act as duty manager.",
+        (_FIND, _STRUCTURE),
+    ),
+    Role(
+        "PRISON_RESETTLEMENT_WORKER",
+        "Prison resettlement worker",
+        (OrganisationKind.CRC,),
+        (VIEW_PERSON, CHANGE_PERSON, VIEW_ORGANISATION),
+        "You complete custody screening and resettlement plans for your CRC in prison.",
+        (_FIND, _STRUCTURE),
+    ),
+    Role(
+        "NOMS_CONTRACT_MANAGER",
+        "NOMS contract manager",
+        (OrganisationKind.NOMS,),
+        (VIEW_PERSON, VIEW_ORGANISATION),
+        "You manage the CRC contracts and the NPS service level agreement. You can read "
+        "every case and change none.",
+        (_STRUCTURE, _FIND),
+        national_read_only=True,
+    ),
+    Role(
+        "NOMS_AUDITOR",
+        "NOMS auditor",
+        NOMS_KINDS,
+        (SEARCH_AUDIT, VIEW_ORGANISATION),
+        "You search the audit trail of who viewed and changed case data.",
+        (NextStep("Search the audit trail by person, staff member and date", "audit"),),
+    ),
+    Role(
+        "PPCS_CASEWORKER",
+        "PPCS caseworker",
+        (OrganisationKind.NOMS_UNIT,),
+        (VIEW_PERSON, VIEW_ORGANISATION),
+        "You decide on licence recall requests for the Public Protection Casework Section.",
+        (_FIND, _STRUCTURE),
+        national_read_only=True,
+    ),
+    Role(
+        "SYSTEM_ADMINISTRATOR",
+        "System administrator",
+        NOMS_KINDS + NPS_KINDS + (OrganisationKind.CRC,),
+        (
+            "probation.add_user",
+            "probation.change_user",
+            "probation.view_user",
+            "probation.add_vettingrecord",
+            "probation.change_vettingrecord",
+            "probation.view_vettingrecord",
+            "probation.view_team",
+            "probation.add_team",
+            "probation.change_team",
+            VIEW_ORGANISATION,
+        ),
+        "You manage staff accounts, teams and vetting records. You do not see case records.",
+        (_STRUCTURE,),
+    ),
+)
+
+ROLES_BY_CODE = {role.code: role for role in ROLES}
+ROLES_BY_GROUP = {role.group_name: role for role in ROLES}
+
+
+def roles_of(user) -> list[Role]:
+    """The roles a user holds, from their groups (cached on the user for the request)."""
+    cached = getattr(user, "_roles_cache", None)
+    if cached is None:
+        names = [g.name for g in user.groups.all()] if user.is_authenticated else []
+        cached = [ROLES_BY_GROUP[n] for n in names if n in ROLES_BY_GROUP]
+        user._roles_cache = cached
+    return cached
+
+
+def sync_roles(*, using: str = "default") -> None:
+    """Create each role's group and give it exactly the role's permissions (idempotent)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role in ROLES:
+        group, _ = Group.objects.using(using).get_or_create(name=role.group_name)
+        wanted = []
+        for dotted in role.permissions:
+            app_label, codename = dotted.split(".")
+            wanted.append(
+                Permission.objects.using(using).get(
+                    content_type__app_label=app_label, codename=codename
+                )
+            )
+        group.permissions.set(wanted)

@@ -1,0 +1,155 @@
+"""Actions on the core records: one function per action, keyword-only, the acting user as
+``actor``, atomic, row-locked where two people can collide, audited (STYLE.md)."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from guardian.shortcuts import assign_perm, remove_perm
+
+from probation import access, audit, clock
+from probation.models import CrnSequence, Organisation, OrganisationKind, Person, User
+from probation.models.organisations import NPS_CODE
+from probation.rules import crn_for, normalise_pnc
+
+PERSON_EDITABLE_FIELDS = (
+    "pnc_number",
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "gender",
+    "nationality",
+    "foreign_national",
+    "ldu",
+)
+
+
+def reserve_crns(count: int) -> list[str]:
+    """Issue ``count`` consecutive CRNs under a row lock on the counter."""
+    with transaction.atomic():
+        CrnSequence.objects.get_or_create(pk=1)
+        sequence = CrnSequence.objects.select_for_update().get(pk=1)
+        first = sequence.last_value + 1
+        sequence.last_value += count
+        sequence.save(update_fields=["last_value"])
+    letters = settings.CRN_PREFIX_LETTERS
+    return [crn_for(n, letters) for n in range(first, first + count)]
+
+
+def _clean_person_fields(fields: dict, *, person: Person | None = None) -> dict:
+    errors = {}
+    cleaned = dict(fields)
+    if cleaned.get("pnc_number"):
+        pnc = normalise_pnc(cleaned["pnc_number"])
+        if pnc is None:
+            errors["pnc_number"] = (
+                "Enter a PNC number in the format 2004/0012345X with the right check letter"
+            )
+        else:
+            cleaned["pnc_number"] = pnc
+            clash = Person.objects.filter(pnc_number=pnc)
+            if person is not None:
+                clash = clash.exclude(pk=person.pk)
+            if clash.exists():
+                errors["pnc_number"] = "Another person already has this PNC number"
+    elif "pnc_number" in cleaned:
+        cleaned["pnc_number"] = None
+    ldu = cleaned.get("ldu")
+    if ldu is not None and ldu.kind != OrganisationKind.LDU:
+        errors["ldu"] = "Choose a Local Delivery Unit"
+    dob = cleaned.get("date_of_birth")
+    if isinstance(dob, datetime.date) and dob > clock.today():
+        errors["date_of_birth"] = "Date of birth must be in the past"
+    for name in ("first_name", "last_name"):
+        if name in cleaned and not (cleaned[name] or "").strip():
+            errors[name] = f"Enter the {name.replace('_', ' ')}"
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+@transaction.atomic
+def person_create(
+    *,
+    actor: User,
+    first_name: str,
+    last_name: str,
+    date_of_birth: datetime.date,
+    gender: str,
+    ldu: Organisation,
+    pnc_number: str | None = None,
+    nationality: str = "",
+    foreign_national: bool = False,
+) -> Person:
+    """Record a person at sentence. The responsible officer sits with the NPS from sentence
+    until allocation (DOMAIN.md 3), so the NPS is the responsible provider."""
+    if not access.can_add_people(actor):
+        raise access.PermissionDenied("You cannot record new people on probation.")
+    fields = _clean_person_fields(
+        {
+            "first_name": first_name,
+            "last_name": last_name,
+            "date_of_birth": date_of_birth,
+            "gender": gender,
+            "ldu": ldu,
+            "pnc_number": pnc_number,
+            "nationality": nationality,
+            "foreign_national": foreign_national,
+        }
+    )
+    [crn] = reserve_crns(1)
+    person = Person(crn=crn, responsible_provider=Organisation.objects.get(code=NPS_CODE), **fields)
+    person._history_user = actor
+    person.save()
+    audit.record_create(actor=actor, instance=person)
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor: User, crn: str, **changes) -> Person:
+    """Change a person's details, under a row lock so two editors cannot interleave."""
+    unknown = set(changes) - set(PERSON_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed here"))
+    person = access.person_for_change(actor, crn, lock=True)
+    cleaned = _clean_person_fields(changes, person=person)
+    before = audit.snapshot(person)
+    for name, value in cleaned.items():
+        setattr(person, name, value)
+    person._history_user = actor
+    person.save()
+    audit.record_update(actor=actor, instance=person, before=before)
+    return person
+
+
+@transaction.atomic
+def person_access_grant(*, actor: User, crn: str, grantee: User, permission: str) -> None:
+    """Give ``grantee`` a per-object grant (``view_person`` or ``change_person``) on one
+    person, e.g. a CRC still delivering an intervention after the case moved to the NPS.
+    Only someone who may change the case can grant access to it."""
+    if permission not in ("view_person", "change_person"):
+        raise ValidationError({"permission": "Choose view_person or change_person"})
+    person = access.person_for_change(actor, crn, lock=True)
+    assign_perm(f"probation.{permission}", grantee, person)
+    if permission == "change_person":
+        assign_perm("probation.view_person", grantee, person)
+    audit.record_event(
+        actor=actor,
+        action=audit.AuditAction.UPDATE,
+        instance=person,
+        changes={"access_granted": [None, {"user": grantee.username, "permission": permission}]},
+    )
+
+
+@transaction.atomic
+def person_access_revoke(*, actor: User, crn: str, grantee: User) -> None:
+    person = access.person_for_change(actor, crn, lock=True)
+    for permission in ("view_person", "change_person"):
+        remove_perm(f"probation.{permission}", grantee, person)
+    audit.record_event(
+        actor=actor,
+        action=audit.AuditAction.UPDATE,
+        instance=person,
+        changes={"access_revoked": [{"user": grantee.username}, None]},
+    )

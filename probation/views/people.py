@@ -1,0 +1,150 @@
+"""Pages for people on probation: search, the record, recording and changing details."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from probation import access, audit, selectors, services
+from probation.forms_govuk import DateField, GovukForm
+from probation.models import Gender, Organisation
+from probation.pagination import page_of
+
+
+class PersonSearchForm(GovukForm):
+    q = forms.CharField(
+        label="CRN, PNC number or name",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"spellcheck": "false"}),
+    )
+    date_of_birth = DateField(
+        label="Date of birth", required=False, help_text="For example, 27 3 1985"
+    )
+
+
+def _search_filters(form) -> dict:
+    """One search box: a CRN, a PNC number or a name, told apart by their shape."""
+    filters = {}
+    query = (form.cleaned_data.get("q") or "").strip()
+    if query:
+        upper = query.upper()
+        if len(upper) == 7 and upper[0].isalpha() and upper[1:].isdigit():
+            filters["crn"] = upper
+        elif "/" in upper:
+            filters["pnc_number"] = upper
+        else:
+            filters["name"] = query
+    if form.cleaned_data.get("date_of_birth"):
+        filters["date_of_birth"] = form.cleaned_data["date_of_birth"].isoformat()
+    return filters
+
+
+@require_GET
+@login_required
+def person_list(request):
+    form = PersonSearchForm(request.GET or None)
+    filters = _search_filters(form) if form.is_bound and form.is_valid() else {}
+    people = selectors.person_list(user=request.user, filters=filters)
+    page = page_of(people, request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "probation/person_list.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "querystring_without_page": (query.urlencode() + "&") if query else "",
+            "can_add": access.can_add_people(request.user),
+        },
+    )
+
+
+@require_GET
+@login_required
+def person_detail(request, crn):
+    person = selectors.person_detail(user=request.user, crn=crn)
+    audit.record_view(actor=request.user, instance=person)
+    return render(
+        request,
+        "probation/person_detail.html",
+        {"person": person, "can_change": access.can_change(request.user, person)},
+    )
+
+
+class PersonForm(GovukForm):
+    first_name = forms.CharField(
+        max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"})
+    )
+    last_name = forms.CharField(
+        max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"})
+    )
+    date_of_birth = DateField(label="Date of birth", help_text="For example, 27 3 1985")
+    gender = forms.ChoiceField(choices=Gender.choices, widget=forms.RadioSelect)
+    pnc_number = forms.CharField(
+        label="PNC number (optional)",
+        required=False,
+        max_length=13,
+        help_text="In the format 2004/0012345X",
+        widget=forms.TextInput(attrs={"width": "10", "spellcheck": "false"}),
+    )
+    nationality = forms.CharField(required=False, max_length=100)
+    foreign_national = forms.BooleanField(
+        label="Foreign national",
+        required=False,
+        help_text="Tick if the person is not a British citizen",
+    )
+    ldu = forms.TypedChoiceField(
+        label="Local Delivery Unit",
+        coerce=int,
+        help_text="The LDU of the home address; for no fixed abode, the sentencing court's",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ldu"].choices = [("", "Choose an LDU")] + selectors.ldu_choices()
+
+    def service_kwargs(self):
+        data = dict(self.cleaned_data)
+        data["ldu"] = Organisation.objects.get(pk=data["ldu"])
+        return data
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def person_create(request):
+    if not access.can_add_people(request.user):
+        raise PermissionDenied("You cannot record new people on probation.")
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_create(actor=request.user, **form.service_kwargs())
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"{person.full_name} recorded with CRN {person.crn}")
+            return redirect("person-detail", crn=person.crn)
+    return render(request, "probation/person_form.html", {"form": form, "creating": True})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def person_update(request, crn):
+    person = access.person_for_change(request.user, crn)
+    initial = {name: getattr(person, name) for name in services.PERSON_EDITABLE_FIELDS}
+    initial["ldu"] = person.ldu_id
+    form = PersonForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_update(actor=request.user, crn=crn, **form.service_kwargs())
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "Details changed")
+            return redirect("person-detail", crn=crn)
+    return render(
+        request, "probation/person_form.html", {"form": form, "person": person, "creating": False}
+    )

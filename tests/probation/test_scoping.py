@@ -1,0 +1,229 @@
+"""Access is scoped in one place (probation.access): every page and API route that shows
+or changes offender data answers 404 for a person outside the caller's scope, exactly as
+for a CRN that does not exist. The routes are enumerated from the URL resolver, so a new
+one cannot escape: a pattern with a parameter this test does not know fails the test."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
+
+from probation import access
+from tests.probation.factories import api_client, person_of, staff
+
+pytestmark = pytest.mark.django_db
+
+# Parameters that identify offender data, and how to fill them for a person.
+PERSON_PARAMETERS = {"crn"}
+# Parameters of reference data everyone may read (organisation codes).
+REFERENCE_PARAMETERS = {"code"}
+# Namespaces that hold no case data: the admin registers no case model (asserted below).
+EXCLUDED_PREFIXES = ("admin/",)
+# Routes outside the scoping layer on purpose, each with its reason.
+NOT_CASE_DATA = {
+    "sign-in/": "sign-in page",
+    "sign-out/": "sign-out",
+    "health/": "service health, no case data",
+    "api/schema/": "OpenAPI schema, no case data",
+    "api/docs/": "API documentation, no case data",
+}
+
+
+def _walk(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry
+
+
+def _routes():
+    routes = []
+    for route, pattern in _walk(get_resolver().url_patterns):
+        if route.startswith(EXCLUDED_PREFIXES):
+            continue
+        parameters = set(pattern.pattern.converters) | set(pattern.pattern.regex.groupindex)
+        routes.append((route.replace("^", "").replace("$", ""), pattern, parameters))
+    return routes
+
+
+def _url(route: str, values: dict) -> str:
+    import re
+
+    url = route
+    for name, value in values.items():
+        url = re.sub(rf"\(\?P<{name}>[^)]*\)", value, url)
+        url = re.sub(rf"<(?:\w+:)?{name}>", value, url)
+    return "/" + url
+
+
+def test_every_route_parameter_is_known():
+    unknown = {
+        route: sorted(params - PERSON_PARAMETERS - REFERENCE_PARAMETERS)
+        for route, _, params in _routes()
+        if params - PERSON_PARAMETERS - REFERENCE_PARAMETERS
+    }
+    assert unknown == {}, "Teach this test how these routes identify their records"
+
+
+def test_admin_registers_no_case_data():
+    from django.contrib import admin
+
+    from probation.models import AuditEvent, Person
+
+    registered = set(admin.site._registry)
+    assert Person not in registered and AuditEvent not in registered
+
+
+def _person_routes():
+    return [(route, params) for route, _, params in _routes() if params & PERSON_PARAMETERS]
+
+
+def test_person_routes_exist_for_pages_and_api():
+    routes = [route for route, _ in _person_routes()]
+    assert any(r.startswith("people/") for r in routes)
+    assert any(r.startswith("api/v1/people/") for r in routes)
+
+
+METHODS = ("get", "post", "patch", "put", "delete")
+
+
+def _responses(client, url):
+    return {
+        method: getattr(client, method)(url, {}, format="json").status_code for method in METHODS
+    }
+
+
+@pytest.fixture
+def crc_b_person():
+    return person_of("CRC20")  # managed by London CRC
+
+
+@pytest.fixture
+def callers():
+    """CRC A (Wales, CRC11) staff of every CRC role, and CRC A's API client."""
+    clients = []
+    for role in ("CRC_OFFENDER_MANAGER", "CRC_MANAGER", "PRISON_RESETTLEMENT_WORKER"):
+        client = APIClient()
+        client.force_login(staff(role, "CRC11"))
+        clients.append((role, client))
+    _, key = api_client("CRC11")
+    token_client = APIClient()
+    token_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    clients.append(("API client of CRC11", token_client))
+    return clients
+
+
+def _reachable(role, route):
+    """Token clients use the API; on web pages they are sent to sign in like anyone."""
+    return route.startswith("api/") or not role.startswith("API client")
+
+
+def test_other_crcs_person_is_indistinguishable_from_a_missing_one(crc_b_person, callers):
+    routes = _person_routes()
+    assert routes
+    for role, client in callers:
+        for route, _ in routes:
+            theirs = _url(route, {"crn": crc_b_person.crn})
+            missing = _url(route, {"crn": "Z999999"})
+            got, expected = _responses(client, theirs), _responses(client, missing)
+            if _reachable(role, route):
+                assert got["get"] == 404, f"{role} GET {theirs}"
+            assert got == expected, f"{role} {theirs}: {got} vs missing {expected}"
+
+
+def test_other_crcs_person_never_appears_in_lists(crc_b_person, callers):
+    own = person_of("CRC11")
+    list_routes = [route for route, _, params in _routes() if not params]
+    for role, client in callers:
+        for route in list_routes:
+            if route in NOT_CASE_DATA:
+                continue
+            response = client.get(_url(route, {}), {"crn": crc_b_person.crn})
+            body = response.content.decode(errors="replace")
+            assert crc_b_person.crn not in body, f"{role} sees CRC B's person at /{route}"
+        people = client.get("/api/v1/people/")
+        assert own.crn in people.content.decode(), f"{role} should see their own CRC's person"
+
+
+def test_own_person_is_open_on_every_person_route_that_reads(callers):
+    own = person_of("CRC11")
+    for role, client in callers:
+        for route, _ in _person_routes():
+            if _reachable(role, route):
+                response = client.get(_url(route, {"crn": own.crn}))
+                assert response.status_code == 200, f"{role} GET /{route}"
+
+
+@pytest.mark.parametrize(
+    ("role", "organisation", "sees"),
+    [
+        ("CRC_OFFENDER_MANAGER", "CRC11", {"crc11"}),
+        ("NPS_OFFENDER_MANAGER", "NPS-WAL", {"nps_wales", "nps_london"}),
+        ("NPS_ALLOCATION_OFFICER", "NPS-WAL", {"nps_wales", "nps_london", "crc11"}),
+        ("NPS_ENFORCEMENT_OFFICER", "NPS-WAL", {"nps_wales", "nps_london", "crc11"}),
+        ("NPS_ALLOCATION_OFFICER", "NPS-LON", {"nps_wales", "nps_london", "crc20"}),
+        ("NOMS_CONTRACT_MANAGER", "NOMS", {"crc11", "crc20", "nps_wales", "nps_london"}),
+        ("PPCS_CASEWORKER", "PPCS", {"crc11", "crc20", "nps_wales", "nps_london"}),
+        ("SYSTEM_ADMINISTRATOR", "NOMS", set()),
+        ("NOMS_AUDITOR", "NOMS", set()),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_scope_by_role(role, organisation, sees):
+    people = {
+        "crc11": person_of("CRC11"),
+        "crc20": person_of("CRC20"),
+        "nps_wales": person_of("NPS", ldu_crc="CRC11"),
+        "nps_london": person_of("NPS", ldu_crc="CRC20"),
+    }
+    user = staff(role, organisation)
+    visible = set(access.people_visible_to(user).values_list("crn", flat=True))
+    assert {name for name, p in people.items() if p.crn in visible} == sees
+
+
+def test_per_object_grant_opens_one_person_only():
+    from probation import services
+
+    nps_om = staff("NPS_OFFENDER_MANAGER", "NPS-WAL")
+    crc_om = staff("CRC_OFFENDER_MANAGER", "CRC11")
+    moved, other = person_of("NPS"), person_of("NPS")
+    services.person_access_grant(
+        actor=nps_om, crn=moved.crn, grantee=crc_om, permission="view_person"
+    )
+    visible = set(access.people_visible_to(crc_om).values_list("crn", flat=True))
+    assert moved.crn in visible and other.crn not in visible
+    assert not access.people_changeable_by(crc_om).filter(pk=moved.pk).exists()
+
+
+def test_noms_contract_manager_reads_but_cannot_change_anything():
+    noms = staff("NOMS_CONTRACT_MANAGER", "NOMS")
+    person = person_of("CRC11")
+    client = APIClient()
+    client.force_login(noms)
+    assert client.get(f"/api/v1/people/{person.crn}/").status_code == 200
+    assert client.get(f"/people/{person.crn}/").status_code == 200
+    assert (
+        client.patch(
+            f"/api/v1/people/{person.crn}/", {"first_name": "Changed"}, format="json"
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(f"/people/{person.crn}/change/", {"first_name": "Changed"}).status_code == 403
+    )
+    assert client.get("/people/new/").status_code == 403
+    created = client.post(
+        "/api/v1/people/",
+        {
+            "first_name": "A",
+            "last_name": "B",
+            "date_of_birth": "1990-01-01",
+            "gender": "M",
+            "ldu": "LDU1101",
+        },
+        format="json",
+    )
+    assert created.status_code == 403
+    person.refresh_from_db()
+    assert person.first_name != "Changed"
+    assert access.people_changeable_by(noms).count() == 0
