@@ -10,6 +10,7 @@ from probation.reference import DIVISIONS, annex_d_rows, load_national_structure
 
 pytestmark = pytest.mark.django_db
 
+# Transcribed independently from TOM Annex D's CRC column (lines "1 – Northumbria" ...).
 CRC_NAMES = {
     1: "Northumbria",
     2: "Cumbria and Lancashire",
@@ -23,12 +24,12 @@ CRC_NAMES = {
     10: "Derbyshire, Leicestershire, Nottinghamshire and Rutland",
     11: "Wales",
     12: "Warwickshire and West Mercia",
-    13: "Bedfordshire, Northamptonshire, Cambridgeshire and Hertfordshire",
-    14: "Norfolk and Suffolk",
-    15: "Thames Valley",
-    16: "Hampshire and Isle of Wight",
-    17: "Bristol, Gloucestershire, Somerset and Wiltshire",
-    18: "Dorset, Devon and Cornwall",
+    13: "Bristol, Gloucestershire, Somerset and Wiltshire",
+    14: "Dorset, Devon and Cornwall",
+    15: "Hampshire and Isle of Wight",
+    16: "Thames Valley",
+    17: "Northamptonshire, Bedfordshire, Hertfordshire and Cambridgeshire",
+    18: "Norfolk and Suffolk",
     19: "Essex",
     20: "London",
     21: "Kent, Surrey and Sussex",
@@ -58,8 +59,7 @@ def test_twenty_one_crcs_numbered_by_cpa():
 def test_every_annex_d_ldu_is_loaded_under_its_cluster_division_and_crc():
     rows = annex_d_rows()
     ldus = {
-        o.code: o
-        for o in Organisation.objects.ldus().select_related("parent", "division", "crc")
+        o.code: o for o in Organisation.objects.ldus().select_related("parent", "division", "crc")
     }
     assert set(ldus) == {row["ldu_code"] for row in rows}
     for row in rows:

@@ -21,10 +21,18 @@ class Command(BaseCommand):
             action="store_true",
             help="add to existing people instead of refusing when some exist",
         )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing (successfully) when people already exist",
+        )
 
-    def handle(self, *args, offenders, seed, append, **options):
+    def handle(self, *args, offenders, seed, append, if_empty, **options):
         if offenders < 0:
             raise CommandError("--offenders must be zero or more")
+        if if_empty and Person.objects.exists():
+            self.stdout.write("People already exist; demo data left as it is.")
+            return
         if Person.objects.exists() and not append:
             raise CommandError(
                 "People already exist; use --append to add more, or start from an empty database"
