@@ -91,7 +91,9 @@ def _crn_of(instance) -> str:
     return getattr(person, "crn", "") or ""
 
 
-def record_event(*, actor, action, instance, changes=None, person_crn=None, object_repr=None):
+def record_event(
+    *, actor, action, instance, changes=None, person_crn=None, object_repr=None, object_id=None
+):
     current = _channel.get()
     return AuditEvent.objects.create(
         at=clock.now(),
@@ -100,7 +102,7 @@ def record_event(*, actor, action, instance, changes=None, person_crn=None, obje
         actor_organisation_id=getattr(actor, "organisation_id", None),
         action=action,
         object_type=instance._meta.label_lower,
-        object_id=str(instance.pk),
+        object_id=str(object_id if object_id is not None else instance.pk),
         object_repr=(object_repr or str(instance))[:200],
         person_crn=person_crn if person_crn is not None else _crn_of(instance),
         changes=changes or {},
@@ -132,22 +134,14 @@ def record_update(*, actor, instance, before: dict) -> AuditEvent | None:
 
 
 def record_delete(*, actor, instance, pk) -> AuditEvent:
-    event = AuditEvent(
-        at=clock.now(),
+    """Audit a deletion; ``pk`` is the id the instance had before it was deleted."""
+    return record_event(
         actor=actor,
-        actor_username=getattr(actor, "username", ""),
-        actor_organisation_id=getattr(actor, "organisation_id", None),
         action=AuditAction.DELETE,
-        object_type=instance._meta.label_lower,
-        object_id=str(pk),
-        object_repr=str(instance)[:200],
-        person_crn=_crn_of(instance),
+        instance=instance,
         changes={k: [v, None] for k, v in snapshot(instance).items()},
-        via=_channel.get().via,
-        ip_address=_channel.get().ip_address,
+        object_id=pk,
     )
-    event.save()
-    return event
 
 
 def record_import(*, actor, instance, summary: dict) -> AuditEvent:

@@ -39,3 +39,14 @@ def page_of(queryset, page: str | int | None, *, size: int | None = None) -> Pag
     start = (number - 1) * size
     rows = list(queryset[start : start + size + 1])
     return Page(rows[:size], number, len(rows) > size)
+
+
+def page_context(request, queryset, *, size: int | None = None) -> dict:
+    """The template context for one page of ``queryset`` at ``?page=``, keeping the rest
+    of the query string for the previous/next links."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {
+        "page_obj": page_of(queryset, request.GET.get("page"), size=size),
+        "querystring_without_page": (query.urlencode() + "&") if query else "",
+    }

@@ -5,7 +5,7 @@ from django.views.decorators.http import require_GET
 
 from probation import audit
 from probation.forms_govuk import DateField, GovukForm
-from probation.pagination import page_of
+from probation.pagination import page_context
 from probation.roles import SEARCH_AUDIT
 
 
@@ -28,17 +28,7 @@ class AuditSearchForm(GovukForm):
 @permission_required(SEARCH_AUDIT, raise_exception=True)
 def audit_search(request):
     form = AuditSearchForm(request.GET or None)
-    events = None
+    context = {"form": form, "page_obj": None}
     if form.is_bound and form.is_valid():
-        events = page_of(audit.events_for(**form.cleaned_data), request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "probation/audit_search.html",
-        {
-            "form": form,
-            "page_obj": events,
-            "querystring_without_page": (query.urlencode() + "&") if query else "",
-        },
-    )
+        context.update(page_context(request, audit.events_for(**form.cleaned_data)))
+    return render(request, "probation/audit_search.html", context)

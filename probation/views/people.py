@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from probation import access, audit, selectors, services
 from probation.forms_govuk import DateField, GovukForm
 from probation.models import Gender, Organisation
-from probation.pagination import page_of
+from probation.pagination import page_context
 
 
 class PersonSearchForm(GovukForm):
@@ -48,17 +48,13 @@ def person_list(request):
     form = PersonSearchForm(request.GET or None)
     filters = _search_filters(form) if form.is_bound and form.is_valid() else {}
     people = selectors.person_list(user=request.user, filters=filters)
-    page = page_of(people, request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "probation/person_list.html",
         {
             "form": form,
-            "page_obj": page,
-            "querystring_without_page": (query.urlencode() + "&") if query else "",
             "can_add": access.can_add_people(request.user),
+            **page_context(request, people),
         },
     )
 

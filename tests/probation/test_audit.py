@@ -164,3 +164,15 @@ def test_auditors_search_by_person_staff_member_and_date(client):
 def test_only_auditors_search_the_trail(client, role, organisation):
     client.force_login(staff(role, organisation))
     assert client.get("/audit/").status_code == 403
+
+
+def test_a_deletion_is_recorded_with_the_values_it_removed():
+    from probation import audit
+
+    user = staff("CRC_OFFENDER_MANAGER", "CRC11")
+    person = person_of("CRC11", first_name="Gone")
+    pk, crn = person.pk, person.crn
+    person.delete()
+    event = audit.record_delete(actor=user, instance=person, pk=pk)
+    assert (event.action, event.object_id, event.person_crn) == ("DELETE", str(pk), crn)
+    assert event.changes["first_name"] == ["Gone", None]
