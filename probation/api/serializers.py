@@ -16,7 +16,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
         slug_field="code", read_only=True, help_text="For a cluster or LDU: its NPS division"
     )
     crc = serializers.SlugRelatedField(
-        slug_field="code", read_only=True, help_text="For a cluster or LDU: the CRC of its CPA"
+        slug_field="code", read_only=True, help_text="For an LDU: the CRC of its CPA"
     )
 
     class Meta:

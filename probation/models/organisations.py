@@ -76,7 +76,7 @@ class Organisation(models.Model):
         null=True,
         blank=True,
         related_name="ldus",
-        db_comment="For LDUs and clusters: the CRC of the Contract Package Area they lie in",
+        db_comment="For LDUs: the CRC of the Contract Package Area the LDU lies in",
     )
     active = models.BooleanField(default=True)
 

@@ -81,7 +81,9 @@ def load_national_structure(Organisation) -> dict:
                 kind="LDU_CLUSTER",
                 parent=division,
                 division=division,
-                crc=crcs[row["cpa_number"]],
+                # A cluster may span two CPAs (Coventry, Solihull & Warwickshire lies in
+                # CPAs 9 and 12), so only its LDUs name a CRC.
+                crc=None,
             )
     for row in rows:
         cluster = clusters[row["cluster_code"]]

@@ -98,3 +98,9 @@ def test_celery_is_configured_for_safe_redelivery():
     assert settings.CELERY_TASK_ACKS_LATE is True
     assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST is True
     assert "worker-heartbeat" in settings.CELERY_BEAT_SCHEDULE
+
+
+def test_no_model_change_is_missing_a_migration(db):
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

@@ -110,3 +110,12 @@ def test_loading_again_changes_nothing():
     before = list(Organisation.objects.order_by("code").values())
     load_national_structure(Organisation)
     assert list(Organisation.objects.order_by("code").values()) == before
+
+
+def test_a_cluster_may_span_two_cpas_and_only_its_ldus_name_a_crc():
+    cluster = Organisation.objects.get(
+        kind=OrganisationKind.LDU_CLUSTER, name="Coventry, Solihull & Warwickshire"
+    )
+    assert cluster.crc is None
+    crcs = set(cluster.children.values_list("crc__code", flat=True))
+    assert crcs == {"CRC09", "CRC12"}
