@@ -7,4 +7,12 @@ class Pagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
-    ordering = "id"
+    ordering = ("id",)
+
+
+class ByCode(Pagination):
+    ordering = ("code",)
+
+
+class ByCrn(Pagination):
+    ordering = ("crn",)

@@ -6,6 +6,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from probation import audit, selectors, services
+from probation.api.pagination import ByCode, ByCrn
 from probation.api.serializers import (
     OrganisationSerializer,
     PersonCreateSerializer,
@@ -30,14 +31,8 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = OrganisationSerializer
     filterset_class = OrganisationFilter
     lookup_field = "code"
+    pagination_class = ByCode
     queryset = Organisation.objects.select_related("parent", "division", "crc")
-
-    @property
-    def paginator(self):
-        paginator = super().paginator
-        if paginator is not None:
-            paginator.ordering = "code"
-        return paginator
 
 
 @extend_schema_view(
@@ -54,18 +49,12 @@ class PersonViewSet(
     serializer_class = PersonSerializer
     filterset_class = PersonFilter
     lookup_field = "crn"
+    pagination_class = ByCrn
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Person.objects.none()
         return selectors.person_list(user=self.request.user)
-
-    @property
-    def paginator(self):
-        paginator = super().paginator
-        if paginator is not None:
-            paginator.ordering = "crn"
-        return paginator
 
     def get_object(self):
         person = selectors.person_detail(user=self.request.user, crn=self.kwargs["crn"])

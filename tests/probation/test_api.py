@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from probation.models import ApiToken, Person, User
+from probation.models import ApiToken, Organisation, Person, User
 from tests.probation.factories import api_client, person_of, staff
 
 pytestmark = pytest.mark.django_db
@@ -204,3 +204,10 @@ def test_schema_and_docs_are_served():
     assert schema.status_code == 200
     assert "/api/v1/people/{crn}/" in schema.json()["paths"]
     assert api.get("/api/docs/").status_code == 200
+
+
+def test_cursor_pages_walk_every_organisation_once():
+    _, key = api_client("CRC11")
+    codes = [o["code"] for o in _all_pages(_token_client(key), "/api/v1/organisations/")]
+    assert len(codes) == len(set(codes)) == Organisation.objects.count()
+    assert codes == sorted(codes)
