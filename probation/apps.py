@@ -8,12 +8,20 @@ class ProbationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # Roles need the permissions Django creates after migrating, so they are synced
-        # (idempotently) after every migrate rather than in a data migration.
-        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="probation-sync-roles")
+        post_migrate.connect(
+            _after_migrate, sender=self, dispatch_uid="probation-reference-data-and-roles"
+        )
 
 
-def _sync_roles(sender, using="default", **kwargs):
+def _after_migrate(sender, using="default", **kwargs):
+    """Roles need the permissions Django creates after migrating, so they are synced here
+    (idempotently). The national structure is loaded by migration 0003; it is loaded again
+    here only into an empty table (a database flushed by the test framework), so that
+    NOMS's later edits to reference data are never overwritten."""
+    from probation.models import Organisation
+    from probation.reference import load_national_structure
     from probation.roles import sync_roles
 
     sync_roles(using=using)
+    if not Organisation.objects.using(using).exists():
+        load_national_structure(Organisation)

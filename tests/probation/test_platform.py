@@ -9,10 +9,13 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+# The child processes get a clean environment: no services, and not the browser tests'
+# DJANGO_ALLOW_ASYNC_UNSAFE (which the deploy check rightly refuses).
+NOT_INHERITED = ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG")
 
 
 def _django(code: str, **env) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    clean = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     clean.update(env)
     clean["DJANGO_SETTINGS_MODULE"] = "probation.settings"
     return subprocess.run(
@@ -64,7 +67,7 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
 
 
 def test_production_settings_pass_the_deploy_check():
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     env.update(
         DEBUG="0",
         SECRET_KEY="a-long-random-production-secret-" + "x7Qp2#Lm9$Vt4!Zr8&Nw" * 3,

@@ -140,9 +140,7 @@ def test_other_crcs_person_never_appears_in_lists(crc_b_person, callers):
                 continue
             response = client.get(_url(route, {}), {"crn": crc_b_person.crn})
             # Pagination links echo the query string; only the data itself must not leak.
-            body = response.content.decode(errors="replace").replace(
-                f"crn={crc_b_person.crn}", ""
-            )
+            body = response.content.decode(errors="replace").replace(f"crn={crc_b_person.crn}", "")
             assert crc_b_person.crn not in body, f"{role} sees CRC B's person at /{route}"
         people = client.get("/api/v1/people/")
         assert own.crn in people.content.decode(), f"{role} should see their own CRC's person"
