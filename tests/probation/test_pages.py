@@ -116,3 +116,25 @@ def test_organisation_pages(client):
     assert "Wales" in body and "Kent, Surrey and Sussex" in body
     assert client.get("/organisations/LDU1101/").status_code == 200
     assert client.get("/organisations/NOPE/").status_code == 404
+
+
+def test_repeated_failed_sign_ins_lock_the_account(client, settings):
+    user = staff("CRC_OFFENDER_MANAGER", "CRC11")
+    user.set_password("the-right-password-1")
+    user.save()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        response = client.post("/sign-in/", {"username": user.username, "password": "wrong"})
+        assert response.status_code in (200, 429)
+    locked = client.post(
+        "/sign-in/", {"username": user.username, "password": "the-right-password-1"}
+    )
+    assert locked.status_code == 429
+    assert "Your sign-in is locked" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_wrong_password_shows_an_error_summary(client):
+    response = client.post("/sign-in/", {"username": "nobody", "password": "wrong"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in body and "govuk-error-summary" in body
