@@ -138,3 +138,13 @@ def test_a_wrong_password_shows_an_error_summary(client):
     body = response.content.decode()
     assert response.status_code == 200
     assert "There is a problem" in body and "govuk-error-summary" in body
+
+
+def test_system_administrator_manages_staff_in_the_admin_but_sees_no_cases(client):
+    admin_user = staff("SYSTEM_ADMINISTRATOR", "NOMS", is_staff=True)
+    person = person_of("CRC11")
+    client.force_login(admin_user)
+    assert client.get("/admin/probation/user/").status_code == 200
+    assert client.get(f"/admin/probation/user/{admin_user.pk}/change/").status_code == 200
+    assert client.get("/admin/probation/organisation/").status_code == 200
+    assert client.get(f"/people/{person.crn}/").status_code == 404
