@@ -2,13 +2,18 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from probation.api import views
+from probation.api import calculations, views
 
 router = SimpleRouter()
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("people", views.PersonViewSet, basename="person")
 
 v1 = [
+    path(
+        "calculations/supervision-periods",
+        calculations.SupervisionPeriodsView.as_view(),
+        name="supervision-periods",
+    ),
     path("", include(router.urls)),
 ]
 
