@@ -36,3 +36,32 @@ PSS_TOTAL_MONTHS = 12
 PRE_ORA_LICENCE_TERM_MONTHS = 12
 # ... and shorter terms none, except 18-20 year olds, who get this many months' supervision.
 PRE_ORA_YOUNG_ADULT_SUPERVISION_MONTHS = 3
+
+# --- Community Orders and Suspended Sentence Orders (DOMAIN.md 3) ------------------------
+# Crime and Courts Act 2013 sch. 16: from this date every community order needs a punitive
+# requirement or a fine.
+PUNITIVE_ELEMENT_COMMENCEMENT_DATE = datetime.date.fromisoformat(
+    _env.str("PUNITIVE_ELEMENT_COMMENCEMENT_DATE", default="2013-12-11")
+)
+# Which requirements count as punitive. DOMAIN.md does not list them; these are the
+# requirements that restrict liberty rather than rehabilitate (a system setting).
+PUNITIVE_REQUIREMENTS = (
+    "UNPAID_WORK",
+    "CURFEW",
+    "CURFEW_EM",
+    "EXCLUSION",
+    "EXCLUSION_EM",
+    "PROHIBITED_ACTIVITY",
+    "FOREIGN_TRAVEL_PROHIBITION",
+)
+# An SSO's supervision period: 6 months to 2 years (DOMAIN.md 3).
+SSO_SUPERVISION_MIN_MONTHS = 6
+SSO_SUPERVISION_MAX_MONTHS = 24
+# Attendance centre requirements are for under-25s only (DOMAIN.md 3).
+ATTENDANCE_CENTRE_MAX_AGE_EXCLUSIVE = 25
+# Criminal Justice Act 2003 s.199 (unpaid work 40-300 hours) and s.204 as amended by
+# LASPO 2012 (curfew 2-16 hours a day).
+UNPAID_WORK_HOURS_MIN = 40
+UNPAID_WORK_HOURS_MAX = 300
+CURFEW_HOURS_PER_DAY_MIN = 2
+CURFEW_HOURS_PER_DAY_MAX = 16
