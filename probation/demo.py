@@ -17,6 +17,7 @@ from faker import Faker
 
 from probation import audit, services
 from probation.models import (
+    OffenderManagerAssignment,
     Organisation,
     OrganisationKind,
     Person,
@@ -178,6 +179,7 @@ def seed(*, offenders: int, seed: int, today: datetime.date, progress=None) -> d
         crns = services.reserve_crns(offenders)
         created = 0
         per_ldu: dict[int, dict[str, int]] = {}
+        managed: list[tuple[int, int, str]] = []  # (person id, LDU id, "NPS" or "CRC")
         for start in range(0, offenders, BATCH):
             batch = []
             for index in range(start, min(start + BATCH, offenders)):
@@ -207,11 +209,17 @@ def seed(*, offenders: int, seed: int, today: datetime.date, progress=None) -> d
                 counts = per_ldu.setdefault(ldu.pk, {"NPS": 0, "CRC": 0})
                 counts["NPS" if provider is nps else "CRC"] += 1
             people = Person.objects.bulk_create(batch)
+            managed += [
+                (p.pk, p.ldu_id, "NPS" if p.responsible_provider_id == nps.pk else "CRC")
+                for p in people
+            ]
             Person.history.bulk_history_create(people, default_change_reason="Demo data")
             created += len(people)
             if progress:
                 progress(len(people))
-        staff = _create_caseload_staff(per_ldu, teams, today=today, rng=rng)
+        members = _create_caseload_staff(per_ldu, teams, today=today, rng=rng)
+        staff = sum(len(ids) for ids in members.values())
+        _assign_offender_managers(managed, teams, members, nps=nps, today=today)
         audit.record_import(
             actor=None,
             instance=nps,
@@ -220,8 +228,35 @@ def seed(*, offenders: int, seed: int, today: datetime.date, progress=None) -> d
     return {"people": created, "staff": staff, "demo_users": len(demo_users)}
 
 
-def _create_caseload_staff(per_ldu, teams, *, today, rng) -> int:
-    """Offender managers in every team, enough for the team's caseload."""
+def _assign_offender_managers(managed, teams, members, *, nps, today) -> None:
+    """Every seeded person gets one current offender manager in their LDU's team of the
+    provider managing them, shared out in turn."""
+    started = datetime.datetime.combine(today, datetime.time(9, 0), tzinfo=datetime.UTC)
+    turn: dict[int, int] = {}
+    rows = []
+    for person_id, ldu_id, kind in managed:
+        team = teams[ldu_id][kind]
+        staff_ids = members[team.pk]
+        index = turn.get(team.pk, 0)
+        turn[team.pk] = index + 1
+        rows.append(
+            OffenderManagerAssignment(
+                person_id=person_id,
+                provider_id=nps.pk if kind == "NPS" else team.organisation_id,
+                team=team,
+                offender_manager_id=staff_ids[index % len(staff_ids)],
+                started_at=started,
+            )
+        )
+        if len(rows) >= BATCH:
+            OffenderManagerAssignment.objects.bulk_create(rows)
+            rows = []
+    OffenderManagerAssignment.objects.bulk_create(rows)
+
+
+def _create_caseload_staff(per_ldu, teams, *, today, rng) -> dict[int, list[int]]:
+    """Offender managers in every team, enough for the team's caseload. Returns each
+    team's new members' ids."""
     password = "!" + "demo-unusable"  # staff beyond the demo users cannot sign in
     om_groups = {
         "CRC": Group.objects.get(name=ROLES_BY_CODE["CRC_OFFENDER_MANAGER"].group_name),
@@ -256,4 +291,7 @@ def _create_caseload_staff(per_ldu, teams, *, today, rng) -> int:
         batch_size=BATCH,
     )
     VettingRecord.objects.bulk_create([_vetting(u, today, rng) for u in users], batch_size=BATCH)
-    return len(users)
+    members: dict[int, list[int]] = {}
+    for user in users:
+        members.setdefault(user.team_id, []).append(user.pk)
+    return members

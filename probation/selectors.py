@@ -4,7 +4,13 @@ from django.db.models import QuerySet
 
 from probation import access
 from probation.filters import PersonFilter
-from probation.models import Organisation, OrganisationKind, Person, User
+from probation.models import (
+    OffenderManagerAssignment,
+    Organisation,
+    OrganisationKind,
+    Person,
+    User,
+)
 
 
 def person_list(*, user: User, filters: dict | None = None) -> QuerySet[Person]:
@@ -58,3 +64,12 @@ def national_structure() -> list[dict]:
             {"cluster": cluster, "ldus": by_cluster.get(cluster.pk, [])}
         )
     return [{"division": d, "clusters": by_division.get(d.pk, [])} for d in divisions]
+
+
+def current_assignment(person: Person) -> OffenderManagerAssignment | None:
+    """The person's open offender manager assignment (one at most, by constraint)."""
+    return (
+        OffenderManagerAssignment.objects.select_related("team", "offender_manager")
+        .filter(person=person, ended_at__isnull=True)
+        .first()
+    )

@@ -9,7 +9,15 @@ from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
 from probation import access, audit, clock
-from probation.models import CrnSequence, Organisation, OrganisationKind, Person, User
+from probation.models import (
+    CrnSequence,
+    OffenderManagerAssignment,
+    Organisation,
+    OrganisationKind,
+    Person,
+    Team,
+    User,
+)
 from probation.models.organisations import NPS_CODE
 from probation.rules import crn_for, normalise_pnc
 
@@ -98,12 +106,28 @@ def person_create(
             "foreign_national": foreign_national,
         }
     )
+    team = _court_team(actor, fields["ldu"])
     [crn] = reserve_crns(1)
     person = Person(crn=crn, responsible_provider=Organisation.objects.get(code=NPS_CODE), **fields)
     person._history_user = actor
     person.save()
     audit.record_create(actor=actor, instance=person)
+    # The responsible officer sits with the NPS court team from sentence until allocation.
+    _start_assignment(actor=actor, person=person, team=team, offender_manager=None, at=clock.now())
     return person
+
+
+def _court_team(actor: User, ldu: Organisation) -> Team:
+    """The NPS team that holds a new case: the recording officer's own, else the NPS team
+    based in the person's LDU."""
+    if actor.team_id and actor.team.organisation.is_nps:
+        return actor.team
+    team = Team.objects.filter(organisation=ldu.division, ldu=ldu).order_by("pk").first()
+    if team is None:
+        raise ValidationError(
+            {"ldu": f"No NPS team is set up in {ldu.name} to hold the case until allocation"}
+        )
+    return team
 
 
 @transaction.atomic
@@ -153,3 +177,75 @@ def person_access_revoke(*, actor: User, crn: str, grantee: User) -> None:
         instance=person,
         changes={"access_revoked": [{"user": grantee.username}, None]},
     )
+
+
+def _check_assignment(person: Person, team: Team, offender_manager: User | None) -> None:
+    errors = {}
+    if team.organisation.provider_code != person.responsible_provider.provider_code:
+        errors["team"] = (
+            f"Choose a team of {person.responsible_provider.name}, which is responsible for "
+            "this person"
+        )
+    if offender_manager is not None and (
+        offender_manager.team_id != team.pk
+        or not offender_manager.is_active
+        or offender_manager.is_api_client
+    ):
+        errors["offender_manager"] = "Choose an active member of the team"
+    if errors:
+        raise ValidationError(errors)
+
+
+def _start_assignment(*, actor, person, team, offender_manager, at):
+    return OffenderManagerAssignment.objects.create(
+        person=person,
+        provider=person.responsible_provider,
+        team=team,
+        offender_manager=offender_manager,
+        started_at=at,
+        assigned_by=actor if actor is not None and actor.pk else None,
+    )
+
+
+def _describe(assignment: OffenderManagerAssignment | None):
+    if assignment is None:
+        return None
+    manager = assignment.offender_manager
+    return {"team": assignment.team.name, "offender_manager": manager.username if manager else None}
+
+
+@transaction.atomic
+def offender_manager_change(
+    *, actor: User, crn: str, team: Team, offender_manager: User | None = None
+) -> OffenderManagerAssignment:
+    """End the current assignment and start the new one, atomically, under a row lock on
+    the person: at every moment exactly one assignment is open (and a unique constraint
+    refuses a second)."""
+    person = access.person_for_change(actor, crn, lock=True)
+    _check_assignment(person, team, offender_manager)
+    current = (
+        OffenderManagerAssignment.objects.select_for_update(of=("self",))
+        .select_related("team", "offender_manager")
+        .filter(person=person, ended_at__isnull=True)
+        .first()
+    )
+    if (
+        current is not None
+        and current.team_id == team.pk
+        and current.offender_manager_id == getattr(offender_manager, "pk", None)
+    ):
+        return current
+    now = clock.now()
+    if current is not None:
+        current.ended_at = now
+        current.save(update_fields=["ended_at"])
+    assignment = _start_assignment(
+        actor=actor, person=person, team=team, offender_manager=offender_manager, at=now
+    )
+    audit.record_event(
+        actor=actor,
+        action=audit.AuditAction.UPDATE,
+        instance=person,
+        changes={"offender_manager": [_describe(current), _describe(assignment)]},
+    )
+    return assignment

@@ -5,6 +5,7 @@ from probation.models.organisations import Organisation, OrganisationKind, Team
 from probation.models.people import (
     CrnSequence,
     Gender,
+    OffenderManagerAssignment,
     Person,
     PersonGroupObjectPermission,
     PersonUserObjectPermission,
@@ -16,6 +17,7 @@ __all__ = [
     "AuditEvent",
     "CrnSequence",
     "Gender",
+    "OffenderManagerAssignment",
     "Organisation",
     "OrganisationKind",
     "Person",

@@ -108,3 +108,56 @@ class PersonUserObjectPermission(UserObjectPermissionBase):
 
 class PersonGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Person, on_delete=models.CASCADE)
+
+
+class OffenderManagerAssignment(models.Model):
+    """Who manages a person: one open assignment per person at any moment, with history
+    (DOMAIN.md 11: the identity of the offender manager is unambiguous at all times).
+
+    Before allocation a case may sit with a team (the NPS court team) without a named
+    officer; ``offender_manager`` is then empty.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="manager_assignments")
+    provider = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_comment="The provider responsible during the assignment: the NPS or a CRC",
+    )
+    team = models.ForeignKey("probation.Team", on_delete=models.PROTECT, related_name="+")
+    offender_manager = models.ForeignKey(
+        "probation.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        "probation.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["person", "-started_at"]
+        db_table_comment = "Offender manager assignments with history; one open per person"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_current_offender_manager",
+            ),
+            models.CheckConstraint(
+                name="assignment_ends_after_it_starts",
+                condition=models.Q(ended_at__isnull=True)
+                | models.Q(ended_at__gte=models.F("started_at")),
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["offender_manager"],
+                condition=models.Q(ended_at__isnull=True),
+                name="current_caseload_idx",
+            )
+        ]
+
+    def __str__(self):
+        who = self.offender_manager or self.team
+        return f"{who} manages {self.person.crn} from {self.started_at:%Y-%m-%d}"

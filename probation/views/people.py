@@ -67,7 +67,11 @@ def person_detail(request, crn):
     return render(
         request,
         "probation/person_detail.html",
-        {"person": person, "can_change": access.can_change(request.user, person)},
+        {
+            "person": person,
+            "assignment": selectors.current_assignment(person),
+            "can_change": access.can_change(request.user, person),
+        },
     )
 
 

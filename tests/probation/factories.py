@@ -5,7 +5,15 @@ import datetime
 import factory
 from django.contrib.auth.models import Group
 
-from probation.models import ApiToken, Organisation, Person, User, UserKind, VettingRecord
+from probation.models import (
+    ApiToken,
+    Organisation,
+    Person,
+    Team,
+    User,
+    UserKind,
+    VettingRecord,
+)
 from probation.roles import ROLES_BY_CODE
 
 
@@ -22,6 +30,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     organisation = factory.LazyFunction(lambda: org("CRC11"))
+    team = factory.LazyAttribute(lambda u: team_of(u.organisation))
 
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
@@ -39,6 +48,22 @@ class UserFactory(factory.django.DjangoModelFactory):
             dbs_check_date=today - datetime.timedelta(days=100),
             dbs_expiry_date=today + datetime.timedelta(days=900),
         )
+
+
+def team_of(organisation: Organisation) -> Team | None:
+    """A team of a CRC or NPS division, based in its first LDU (created once)."""
+    if organisation.kind == "CRC":
+        ldu = Organisation.objects.filter(kind="LDU", crc=organisation).order_by("code").first()
+    elif organisation.kind == "NPS_DIVISION":
+        ldu = (
+            Organisation.objects.filter(kind="LDU", division=organisation).order_by("code").first()
+        )
+    else:
+        return None
+    team, _ = Team.objects.get_or_create(
+        organisation=organisation, ldu=ldu, name=f"{ldu.name} {organisation.provider_code}"
+    )
+    return team
 
 
 def staff(role: str, organisation: str, **kwargs) -> User:

@@ -91,3 +91,14 @@ def test_seed_demo_command_refuses_to_seed_twice_and_is_audited():
     assert Person.objects.count() == 20
     call_command("seed_demo", "--offenders", "5", "--append", "--seed", "2", verbosity=0)
     assert Person.objects.count() == 25
+
+
+def test_every_seeded_person_has_one_current_offender_manager_of_their_provider():
+    from probation.models import OffenderManagerAssignment
+
+    demo.seed(offenders=500, seed=3, today=TODAY)
+    current = OffenderManagerAssignment.objects.filter(ended_at__isnull=True)
+    assert current.count() == Person.objects.count() == 500
+    assert not current.exclude(provider=F("person__responsible_provider")).exists()
+    assert not current.exclude(team__ldu=F("person__ldu")).exists()
+    assert not current.exclude(offender_manager__team=F("team")).exists()
