@@ -95,3 +95,17 @@ def person_of(provider: str, *, ldu_crc: str | None = None, **kwargs) -> Person:
     home = ldu_crc or (provider if provider.startswith("CRC") else "CRC11")
     ldu = Organisation.objects.filter(kind="LDU", crc__code=home).order_by("code").first()
     return PersonFactory(ldu=ldu, responsible_provider=org(provider), **kwargs)
+
+
+def recorded_person(officer: User, **changes) -> Person:
+    """A person recorded at court through the service, as an NPS officer would."""
+    from probation import services
+
+    fields = dict(
+        first_name="Ann",
+        last_name="Jones",
+        date_of_birth="1990-05-01",
+        gender="F",
+        ldu=org("LDU1101"),
+    )
+    return services.person_create(actor=officer, **{**fields, **changes})

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from probation import services
 from probation.models import AuditEvent
 from probation.models.audit import AppendOnlyError
-from tests.probation.factories import org, person_of, staff
+from tests.probation.factories import person_of, recorded_person, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -55,14 +55,7 @@ def test_a_change_records_old_and_new_values():
 
 def test_creating_a_person_is_audited_with_its_values():
     user = staff("NPS_COURT_OFFICER", "NPS-WAL")
-    person = services.person_create(
-        actor=user,
-        first_name="Ann",
-        last_name="Jones",
-        date_of_birth="1990-05-01",
-        gender="F",
-        ldu=org("LDU1101"),
-    )
+    person = recorded_person(user)
     event = AuditEvent.objects.get(action="CREATE")
     assert event.person_crn == person.crn
     assert event.changes["first_name"] == [None, "Ann"]

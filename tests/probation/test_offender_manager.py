@@ -6,25 +6,14 @@ from django.db import IntegrityError, connection, transaction
 
 from probation import selectors, services
 from probation.models import AuditEvent, OffenderManagerAssignment
-from tests.probation.factories import org, person_of, staff, team_of
+from tests.probation.factories import org, person_of, recorded_person, staff, team_of
 
 pytestmark = pytest.mark.django_db
 
 
-def _recorded(officer):
-    return services.person_create(
-        actor=officer,
-        first_name="Ann",
-        last_name="Jones",
-        date_of_birth="1990-05-01",
-        gender="F",
-        ldu=org("LDU1101"),
-    )
-
-
 def test_a_new_case_sits_with_the_nps_court_team_until_allocation():
     officer = staff("NPS_COURT_OFFICER", "NPS-WAL")
-    person = _recorded(officer)
+    person = recorded_person(officer)
     [assignment] = OffenderManagerAssignment.objects.filter(person=person)
     assert assignment.team == officer.team and assignment.offender_manager is None
     assert assignment.provider.code == "NPS" and assignment.ended_at is None
@@ -32,7 +21,7 @@ def test_a_new_case_sits_with_the_nps_court_team_until_allocation():
 
 def test_changing_the_manager_ends_the_old_assignment_and_starts_the_new_one():
     officer = staff("NPS_COURT_OFFICER", "NPS-WAL")
-    person = _recorded(officer)
+    person = recorded_person(officer)
     nps_om = staff("NPS_OFFENDER_MANAGER", "NPS-WAL")
     first = OffenderManagerAssignment.objects.get(person=person)
     new = services.offender_manager_change(
