@@ -1,6 +1,6 @@
 """Reads of the core records. Case data always starts from ``probation.access``."""
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from probation import access
 from probation.filters import PersonFilter
@@ -12,11 +12,22 @@ from probation.models import (
     User,
 )
 
+# One extra query per page, whatever its size: each person's open assignment.
+_CURRENT_ASSIGNMENTS = Prefetch(
+    "manager_assignments",
+    queryset=OffenderManagerAssignment.objects.filter(ended_at__isnull=True).select_related(
+        "team", "offender_manager"
+    ),
+    to_attr="current_assignments",
+)
+
 
 def person_list(*, user: User, filters: dict | None = None) -> QuerySet[Person]:
     """The people the user may see, filtered as the search asks, ready to display."""
-    people = access.people_visible_to(user).select_related(
-        "ldu", "ldu__division", "ldu__crc", "responsible_provider"
+    people = (
+        access.people_visible_to(user)
+        .select_related("ldu", "ldu__division", "ldu__crc", "responsible_provider")
+        .prefetch_related(_CURRENT_ASSIGNMENTS)
     )
     if filters:
         people = PersonFilter(filters, queryset=people).qs
@@ -29,7 +40,7 @@ def person_detail(*, user: User, crn: str) -> Person:
         crn,
         queryset=Person.objects.select_related(
             "ldu", "ldu__parent", "ldu__division", "ldu__crc", "responsible_provider"
-        ),
+        ).prefetch_related(_CURRENT_ASSIGNMENTS),
     )
 
 
@@ -68,6 +79,9 @@ def national_structure() -> list[dict]:
 
 def current_assignment(person: Person) -> OffenderManagerAssignment | None:
     """The person's open offender manager assignment (one at most, by constraint)."""
+    prefetched = getattr(person, "current_assignments", None)
+    if prefetched is not None:
+        return prefetched[0] if prefetched else None
     return (
         OffenderManagerAssignment.objects.select_related("team", "offender_manager")
         .filter(person=person, ended_at__isnull=True)

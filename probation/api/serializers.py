@@ -1,8 +1,10 @@
 """Input and output serializers of the core API: thin, no business rules."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from probation.models import Gender, Organisation, OrganisationKind, Person
+from probation.selectors import current_assignment
 
 
 def _code(organisation):
@@ -27,12 +29,23 @@ class OrganisationSerializer(serializers.ModelSerializer):
         return _code(organisation.parent) if organisation.kind == OrganisationKind.LDU else None
 
 
+class OffenderManagerSerializer(serializers.Serializer):
+    username = serializers.CharField(source="offender_manager.username", allow_null=True)
+    name = serializers.CharField(source="offender_manager.display_name", allow_null=True)
+    team = serializers.CharField(source="team.name")
+    provider = serializers.CharField(source="provider.code")
+    since = serializers.DateTimeField(source="started_at")
+
+
 class PersonSerializer(serializers.ModelSerializer):
     ldu = serializers.SlugRelatedField(slug_field="code", read_only=True)
     division = serializers.SerializerMethodField()
     home_crc = serializers.SerializerMethodField(help_text="CRC of the person's home CPA")
     responsible_provider = serializers.SlugRelatedField(
         slug_field="code", read_only=True, help_text="NPS, or the code of the CRC managing the case"
+    )
+    offender_manager = serializers.SerializerMethodField(
+        help_text="The current offender manager (the name is empty while a team holds the case)"
     )
 
     class Meta:
@@ -50,7 +63,13 @@ class PersonSerializer(serializers.ModelSerializer):
             "division",
             "home_crc",
             "responsible_provider",
+            "offender_manager",
         ]
+
+    @extend_schema_field(OffenderManagerSerializer(allow_null=True))
+    def get_offender_manager(self, person):
+        assignment = current_assignment(person)
+        return OffenderManagerSerializer(assignment).data if assignment else None
 
     def get_division(self, person) -> str:
         return person.ldu.division.code

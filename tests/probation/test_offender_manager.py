@@ -130,3 +130,25 @@ def test_two_managers_changing_at_once_leave_exactly_one_current_assignment():
     assignments = OffenderManagerAssignment.objects.filter(person=person)
     assert assignments.count() == 1 + len(others)
     assert assignments.filter(ended_at__isnull=True).count() == 1
+
+
+def test_the_api_and_the_list_name_the_current_offender_manager(client):
+    from rest_framework.test import APIClient
+
+    om = staff("CRC_OFFENDER_MANAGER", "CRC11")
+    person = person_of("CRC11")
+    services.offender_manager_change(actor=om, crn=person.crn, team=om.team, offender_manager=om)
+    api = APIClient()
+    api.force_login(om)
+    detail = api.get(f"/api/v1/people/{person.crn}/").json()["offender_manager"]
+    assert (detail["username"], detail["team"], detail["provider"]) == (
+        om.username,
+        om.team.name,
+        "CRC11",
+    )
+    listed = api.get("/api/v1/people/").json()["results"]
+    assert [p["offender_manager"]["username"] for p in listed] == [om.username]
+    unassigned = person_of("CRC11")
+    assert api.get(f"/api/v1/people/{unassigned.crn}/").json()["offender_manager"] is None
+    client.force_login(om)
+    assert om.display_name in client.get("/people/").content.decode()
