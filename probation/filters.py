@@ -1,9 +1,9 @@
 """FilterSets shared by pages and API lists (django-filter)."""
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
-from probation.models import Organisation, OrganisationKind, Person
+from probation.models import Organisation, OrganisationKind, Person, PersonAlias
 from probation.rules import normalise_pnc
 
 
@@ -25,8 +25,11 @@ class PersonFilter(django_filters.FilterSet):
 
     def filter_name(self, queryset, name, value):
         for term in value.split()[:4]:
-            queryset = queryset.filter(
+            alias = PersonAlias.objects.filter(person=OuterRef("pk")).filter(
                 Q(first_name__istartswith=term) | Q(last_name__istartswith=term)
+            )
+            queryset = queryset.filter(
+                Q(first_name__istartswith=term) | Q(last_name__istartswith=term) | Exists(alias)
             )
         return queryset
 

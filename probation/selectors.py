@@ -27,7 +27,7 @@ def person_list(*, user: User, filters: dict | None = None) -> QuerySet[Person]:
     people = (
         access.people_visible_to(user)
         .select_related("ldu", "ldu__division", "ldu__crc", "responsible_provider")
-        .prefetch_related(_CURRENT_ASSIGNMENTS)
+        .prefetch_related(_CURRENT_ASSIGNMENTS, "aliases")
     )
     if filters:
         people = PersonFilter(filters, queryset=people).qs
@@ -40,7 +40,7 @@ def person_detail(*, user: User, crn: str) -> Person:
         crn,
         queryset=Person.objects.select_related(
             "ldu", "ldu__parent", "ldu__division", "ldu__crc", "responsible_provider"
-        ).prefetch_related(_CURRENT_ASSIGNMENTS),
+        ).prefetch_related(_CURRENT_ASSIGNMENTS, "aliases"),
     )
 
 

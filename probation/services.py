@@ -15,21 +15,38 @@ from probation.models import (
     Organisation,
     OrganisationKind,
     Person,
+    PersonAlias,
     Team,
     User,
 )
 from probation.models.organisations import NPS_CODE
 from probation.rules import crn_for, normalise_pnc
 
-PERSON_EDITABLE_FIELDS = (
+PERSON_OPTIONAL_FIELDS = (
     "pnc_number",
+    "nationality",
+    "foreign_national",
+    "address_line_1",
+    "address_line_2",
+    "town",
+    "postcode",
+    "no_fixed_abode",
+    "prefers_female_offender_manager",
+    "prefers_female_only_interviews",
+    "no_all_male_placements",
+)
+PERSON_EDITABLE_FIELDS = (
     "first_name",
     "last_name",
     "date_of_birth",
     "gender",
-    "nationality",
-    "foreign_national",
     "ldu",
+    *PERSON_OPTIONAL_FIELDS,
+)
+FEMALE_PREFERENCES = (
+    "prefers_female_offender_manager",
+    "prefers_female_only_interviews",
+    "no_all_male_placements",
 )
 
 
@@ -72,6 +89,14 @@ def _clean_person_fields(fields: dict, *, person: Person | None = None) -> dict:
     for name in ("first_name", "last_name"):
         if name in cleaned and not (cleaned[name] or "").strip():
             errors[name] = f"Enter the {name.replace('_', ' ')}"
+    gender = cleaned.get("gender", person.gender if person is not None else None)
+    if gender != "F":
+        for name in FEMALE_PREFERENCES:
+            chosen = cleaned.get(name, getattr(person, name, False) if person else False)
+            if chosen:
+                errors[name] = "This choice is offered to women only (DOMAIN.md 3)"
+    if cleaned.get("postcode"):
+        cleaned["postcode"] = " ".join(cleaned["postcode"].upper().split())
     if errors:
         raise ValidationError(errors)
     return cleaned
@@ -86,14 +111,15 @@ def person_create(
     date_of_birth: datetime.date,
     gender: str,
     ldu: Organisation,
-    pnc_number: str | None = None,
-    nationality: str = "",
-    foreign_national: bool = False,
+    **details,
 ) -> Person:
     """Record a person at sentence. The responsible officer sits with the NPS from sentence
     until allocation (DOMAIN.md 3), so the NPS is the responsible provider."""
     if not access.can_add_people(actor):
         raise access.PermissionDenied("You cannot record new people on probation.")
+    unknown = set(details) - set(PERSON_OPTIONAL_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "This field cannot be set here"))
     fields = _clean_person_fields(
         {
             "first_name": first_name,
@@ -101,9 +127,7 @@ def person_create(
             "date_of_birth": date_of_birth,
             "gender": gender,
             "ldu": ldu,
-            "pnc_number": pnc_number,
-            "nationality": nationality,
-            "foreign_national": foreign_national,
+            **details,
         }
     )
     team = _court_team(actor, fields["ldu"])
@@ -249,3 +273,40 @@ def offender_manager_change(
         changes={"offender_manager": [_describe(current), _describe(assignment)]},
     )
     return assignment
+
+
+@transaction.atomic
+def person_alias_add(
+    *,
+    actor: User,
+    crn: str,
+    first_name: str,
+    last_name: str,
+    date_of_birth: datetime.date | None = None,
+) -> PersonAlias:
+    person = access.person_for_change(actor, crn, lock=True)
+    errors = {
+        name: f"Enter the alias's {name.replace('_', ' ')}"
+        for name, value in (("first_name", first_name), ("last_name", last_name))
+        if not (value or "").strip()
+    }
+    if errors:
+        raise ValidationError(errors)
+    alias = PersonAlias.objects.create(
+        person=person,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        date_of_birth=date_of_birth,
+    )
+    audit.record_create(actor=actor, instance=alias)
+    return alias
+
+
+@transaction.atomic
+def person_alias_remove(*, actor: User, crn: str, alias_id: int) -> None:
+    person = access.person_for_change(actor, crn, lock=True)
+    alias = PersonAlias.objects.filter(person=person, pk=alias_id).first()
+    if alias is None:
+        raise ValidationError({"alias": "No such alias on this person"})
+    alias.delete()
+    audit.record_delete(actor=actor, instance=alias, pk=alias_id)

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from probation.models import Gender, Organisation, OrganisationKind, Person
+from probation.models import Gender, Organisation, OrganisationKind, Person, PersonAlias
 from probation.selectors import current_assignment
 
 
@@ -37,6 +37,12 @@ class OffenderManagerSerializer(serializers.Serializer):
     since = serializers.DateTimeField(source="started_at")
 
 
+class AliasSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PersonAlias
+        fields = ["id", "first_name", "last_name", "date_of_birth"]
+
+
 class PersonSerializer(serializers.ModelSerializer):
     ldu = serializers.SlugRelatedField(slug_field="code", read_only=True)
     division = serializers.SerializerMethodField()
@@ -44,6 +50,7 @@ class PersonSerializer(serializers.ModelSerializer):
     responsible_provider = serializers.SlugRelatedField(
         slug_field="code", read_only=True, help_text="NPS, or the code of the CRC managing the case"
     )
+    aliases = AliasSerializer(many=True, read_only=True)
     offender_manager = serializers.SerializerMethodField(
         help_text="The current offender manager (the name is empty while a team holds the case)"
     )
@@ -57,8 +64,17 @@ class PersonSerializer(serializers.ModelSerializer):
             "last_name",
             "date_of_birth",
             "gender",
+            "aliases",
             "nationality",
             "foreign_national",
+            "address_line_1",
+            "address_line_2",
+            "town",
+            "postcode",
+            "no_fixed_abode",
+            "prefers_female_offender_manager",
+            "prefers_female_only_interviews",
+            "no_all_male_placements",
             "ldu",
             "division",
             "home_crc",
@@ -99,7 +115,15 @@ class PersonCreateSerializer(serializers.Serializer):
         max_length=13, required=False, allow_blank=True, allow_null=True
     )
     nationality = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    foreign_national = serializers.BooleanField(required=False, default=False)
+    foreign_national = serializers.BooleanField(required=False)
+    address_line_1 = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    address_line_2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    town = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    postcode = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    no_fixed_abode = serializers.BooleanField(required=False)
+    prefers_female_offender_manager = serializers.BooleanField(required=False)
+    prefers_female_only_interviews = serializers.BooleanField(required=False)
+    no_all_male_placements = serializers.BooleanField(required=False)
 
 
 class PersonUpdateSerializer(PersonCreateSerializer):

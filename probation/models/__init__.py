@@ -7,6 +7,7 @@ from probation.models.people import (
     Gender,
     OffenderManagerAssignment,
     Person,
+    PersonAlias,
     PersonGroupObjectPermission,
     PersonUserObjectPermission,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "Organisation",
     "OrganisationKind",
     "Person",
+    "PersonAlias",
     "PersonGroupObjectPermission",
     "PersonUserObjectPermission",
     "Team",

@@ -39,6 +39,22 @@ class Person(models.Model):
     gender = models.CharField(max_length=1, choices=Gender.choices)
     nationality = models.CharField(max_length=100, blank=True)
     foreign_national = models.BooleanField(default=False)
+    address_line_1 = models.CharField(max_length=200, blank=True)
+    address_line_2 = models.CharField(max_length=200, blank=True)
+    town = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    no_fixed_abode = models.BooleanField(
+        default=False, db_comment="No fixed abode: the case belongs to the court's LDU"
+    )
+    # DOMAIN.md 3: a woman must be offered, where practicable, a female offender manager,
+    # a female-only interview environment, and no all-male unpaid work or attendance
+    # centre placement. These record her choices.
+    prefers_female_offender_manager = models.BooleanField(default=False)
+    prefers_female_only_interviews = models.BooleanField(default=False)
+    no_all_male_placements = models.BooleanField(
+        default=False,
+        db_comment="Not to be placed in an all-male unpaid work or attendance centre setting",
+    )
     ldu = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,
@@ -65,11 +81,20 @@ class Person(models.Model):
         ordering = ["last_name", "first_name", "crn"]
         db_table_comment = "People on probation: one row per person, identified by CRN"
         constraints = [
+            models.CheckConstraint(
+                name="person_female_preferences_only_for_women",
+                condition=models.Q(gender="F")
+                | models.Q(
+                    prefers_female_offender_manager=False,
+                    prefers_female_only_interviews=False,
+                    no_all_male_placements=False,
+                ),
+            ),
             models.UniqueConstraint(
                 fields=["pnc_number"],
                 condition=models.Q(pnc_number__isnull=False),
                 name="person_unique_pnc",
-            )
+            ),
         ]
         indexes = [
             models.Index(fields=["last_name", "first_name"], name="person_name_idx"),
@@ -82,6 +107,26 @@ class Person(models.Model):
     @property
     def full_name(self):
         return f"{self.first_name} {self.last_name}"
+
+
+class PersonAlias(models.Model):
+    """Another name (and date of birth) a person is known by; searched like their own."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="aliases")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "aliases"
+        ordering = ["last_name", "first_name"]
+        db_table_comment = "Aliases of people on probation"
+        indexes = [models.Index(fields=["last_name", "first_name"], name="alias_name_idx")]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name} (alias of {self.person.crn})"
 
 
 class CrnSequence(models.Model):

@@ -70,6 +70,16 @@ def person_detail(request, crn):
         {
             "person": person,
             "assignment": selectors.current_assignment(person),
+            "person_address": [
+                line
+                for line in (
+                    person.address_line_1,
+                    person.address_line_2,
+                    person.town,
+                    person.postcode,
+                )
+                if line
+            ],
             "can_change": access.can_change(request.user, person),
         },
     )
@@ -97,10 +107,32 @@ class PersonForm(GovukForm):
         required=False,
         help_text="Tick if the person is not a British citizen",
     )
+    address_line_1 = forms.CharField(label="Address line 1", required=False, max_length=200)
+    address_line_2 = forms.CharField(
+        label="Address line 2 (optional)", required=False, max_length=200
+    )
+    town = forms.CharField(label="Town or city", required=False, max_length=100)
+    postcode = forms.CharField(
+        required=False, max_length=10, widget=forms.TextInput(attrs={"width": "10"})
+    )
+    no_fixed_abode = forms.BooleanField(label="No fixed abode", required=False)
     ldu = forms.TypedChoiceField(
         label="Local Delivery Unit",
         coerce=int,
         help_text="The LDU of the home address; for no fixed abode, the sentencing court's",
+    )
+    prefers_female_offender_manager = forms.BooleanField(
+        label="She would like a female offender manager",
+        required=False,
+        help_text="Offered to women only, where practicable",
+    )
+    prefers_female_only_interviews = forms.BooleanField(
+        label="She would like to be interviewed in a female-only environment",
+        required=False,
+    )
+    no_all_male_placements = forms.BooleanField(
+        label="Do not place her in an all-male unpaid work or attendance centre setting",
+        required=False,
     )
 
     def __init__(self, *args, **kwargs):
