@@ -217,7 +217,9 @@ def seed(*, offenders: int, seed: int, today: datetime.date, progress=None) -> d
             created += len(people)
             if progress:
                 progress(len(people))
-        members = _create_caseload_staff(per_ldu, teams, today=today, rng=rng)
+        members = _create_caseload_staff(
+            per_ldu, teams, today=today, rng=rng, names=(male + female, surnames)
+        )
         staff = sum(len(ids) for ids in members.values())
         _assign_offender_managers(managed, teams, members, nps=nps, today=today)
         audit.record_import(
@@ -254,7 +256,7 @@ def _assign_offender_managers(managed, teams, members, *, nps, today) -> None:
     OffenderManagerAssignment.objects.bulk_create(rows)
 
 
-def _create_caseload_staff(per_ldu, teams, *, today, rng) -> dict[int, list[int]]:
+def _create_caseload_staff(per_ldu, teams, *, today, rng, names) -> dict[int, list[int]]:
     """Offender managers in every team, enough for the team's caseload. Returns each
     team's new members' ids."""
     password = "!" + "demo-unusable"  # staff beyond the demo users cannot sign in
@@ -274,8 +276,8 @@ def _create_caseload_staff(per_ldu, teams, *, today, rng) -> dict[int, list[int]
                 users.append(
                     User(
                         username=f"om.{start:06d}",
-                        first_name=f"OM{start}",
-                        last_name=team.name,
+                        first_name=rng.choice(names[0]),
+                        last_name=rng.choice(names[1]),
                         organisation_id=team.organisation_id,
                         team=team,
                         password=password,

@@ -72,6 +72,14 @@ class DateBoundField(forms.BoundField):
 class GovukForm(forms.Form):
     template_name = "govuk/form_fields.html"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # GOV.UK error messages say what to do: "Enter your first name", not "required".
+        for name, field in self.fields.items():
+            label = (field.label or name.replace("_", " ")).lower()
+            verb = "Select" if isinstance(field, forms.ChoiceField) else "Enter"
+            field.error_messages["required"] = f"{verb} the {label}"
+
     def add_service_errors(self, error):
         """Show a service's ``ValidationError`` on this form's fields (or at the top)."""
         if hasattr(error, "error_dict"):

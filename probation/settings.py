@@ -103,6 +103,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL;")
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+    # Table and column comments (db_comment) are PostgreSQL's; SQLite just ignores them.
+    SILENCED_SYSTEM_CHECKS = ["fields.W163", "models.W046"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "probation.User"

@@ -82,6 +82,7 @@ def test_record_a_person_with_errors_shows_an_error_summary_and_saves_nothing(cl
     assert "govuk-error-summary" in body and "There is a problem" in body
     assert 'href="#id_date_of_birth-day"' in body
     assert "Date of birth must be a real date" in body
+    assert "Enter the first name" in body and "Select the local delivery unit" in body
     assert body.count("govuk-form-group--error") >= 3
     assert not Person.objects.exists()
 
