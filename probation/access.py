@@ -27,7 +27,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from probation import clock
-from probation.models import Organisation, OrganisationKind, Person, User
+from probation.models import Organisation, OrganisationKind, Person, User, VettingRecord
 from probation.models.organisations import NPS_CODE
 from probation.models.people import PersonGroupObjectPermission, PersonUserObjectPermission
 from probation.roles import (
@@ -73,7 +73,7 @@ def vetting_of(user: User) -> VettingStatus:
         return VettingStatus(False, "SIGNED_OUT", "Sign in to open offender records.")
     if user.is_api_client:
         return VettingStatus(True, "SYSTEM", "Partner systems are not vetted individually.")
-    record = getattr(user, "vetting", None) if hasattr(user, "vetting") else None
+    record = VettingRecord.objects.filter(user=user).first()
     return vetting_status(
         baseline_check_date=record.baseline_check_date if record else None,
         dbs_check_date=record.dbs_check_date if record else None,

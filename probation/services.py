@@ -4,7 +4,7 @@
 import datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -116,7 +116,7 @@ def person_create(
     """Record a person at sentence. The responsible officer sits with the NPS from sentence
     until allocation (DOMAIN.md 3), so the NPS is the responsible provider."""
     if not access.can_add_people(actor):
-        raise access.PermissionDenied("You cannot record new people on probation.")
+        raise PermissionDenied("You cannot record new people on probation.")
     unknown = set(details) - set(PERSON_OPTIONAL_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be set here"))

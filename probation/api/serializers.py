@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from probation.models import Gender, Organisation, OrganisationKind, Person, PersonAlias
 from probation.selectors import current_assignment
+from probation.services import PERSON_EDITABLE_FIELDS
 
 
 def _code(organisation):
@@ -57,24 +58,11 @@ class PersonSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Person
+        # The editable fields are the service's list, so the two cannot drift apart.
         fields = [
             "crn",
-            "pnc_number",
-            "first_name",
-            "last_name",
-            "date_of_birth",
-            "gender",
+            *(name for name in PERSON_EDITABLE_FIELDS if name != "ldu"),
             "aliases",
-            "nationality",
-            "foreign_national",
-            "address_line_1",
-            "address_line_2",
-            "town",
-            "postcode",
-            "no_fixed_abode",
-            "prefers_female_offender_manager",
-            "prefers_female_only_interviews",
-            "no_all_male_placements",
             "ldu",
             "division",
             "home_crc",
