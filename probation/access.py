@@ -153,6 +153,12 @@ def people_changeable_by(user: User) -> QuerySet[Person]:
     return _people(user, permission=CHANGE_PERSON)
 
 
+def records_visible_to(user: User, queryset: QuerySet) -> QuerySet:
+    """Rows of a case-data model with a ``person`` foreign key (sentences, contacts,
+    plans, transfers ...) that belong to people the user may see."""
+    return queryset.filter(person__in=people_visible_to(user))
+
+
 def person_for_view(user: User, crn: str, *, queryset: QuerySet[Person] | None = None) -> Person:
     """The person with this CRN if the user may see them; 404 otherwise."""
     people = people_visible_to(user)

@@ -65,3 +65,10 @@ UNPAID_WORK_HOURS_MIN = 40
 UNPAID_WORK_HOURS_MAX = 300
 CURFEW_HOURS_PER_DAY_MIN = 2
 CURFEW_HOURS_PER_DAY_MAX = 16
+
+# --- Contacts (National Standards 2011; DOMAIN.md 11) -------------------------------------
+# The first appointment after sentence or release should happen within this many business
+# days. DOMAIN.md does not fix the standard; 5 business days is a system setting.
+FIRST_APPOINTMENT_WITHIN_BUSINESS_DAYS = _env.int(
+    "FIRST_APPOINTMENT_WITHIN_BUSINESS_DAYS", default=5
+)

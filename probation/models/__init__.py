@@ -1,6 +1,8 @@
-"""Core records everyone reads: organisations, staff, people on probation, audit."""
+"""Core records everyone reads: organisations, staff, people on probation, their
+sentences, contacts, plans and transfers, and the audit trail."""
 
 from probation.models.audit import AuditEvent
+from probation.models.contacts import APPOINTMENT_TYPES, Contact, ContactType, Outcome
 from probation.models.organisations import Organisation, OrganisationKind, Team
 from probation.models.people import (
     CrnSequence,
@@ -11,21 +13,69 @@ from probation.models.people import (
     PersonGroupObjectPermission,
     PersonUserObjectPermission,
 )
+from probation.models.plans import Need, PlanVersion, ReoffendingLikelihood, RiskLevel
+from probation.models.sentences import (
+    ConditionKind,
+    DiscretionaryCategory,
+    Licence,
+    LicenceCondition,
+    Management,
+    Partner,
+    PartnerNotification,
+    PssRequirement,
+    PssRequirementCode,
+    Requirement,
+    RequirementStatus,
+    Sentence,
+    SentenceStatus,
+    SentenceType,
+    StandardCondition,
+    Termination,
+    TerminationReason,
+)
 from probation.models.staff import ApiToken, User, UserKind, VettingRecord
+from probation.models.transfers import CaseTransfer, TransferStatus
 
 __all__ = [
+    "APPOINTMENT_TYPES",
     "ApiToken",
     "AuditEvent",
+    "CaseTransfer",
+    "ConditionKind",
+    "Contact",
+    "ContactType",
     "CrnSequence",
+    "DiscretionaryCategory",
     "Gender",
+    "Licence",
+    "LicenceCondition",
+    "Management",
+    "Need",
     "OffenderManagerAssignment",
     "Organisation",
     "OrganisationKind",
+    "Outcome",
+    "Partner",
+    "PartnerNotification",
     "Person",
     "PersonAlias",
     "PersonGroupObjectPermission",
     "PersonUserObjectPermission",
+    "PlanVersion",
+    "PssRequirement",
+    "PssRequirementCode",
+    "ReoffendingLikelihood",
+    "Requirement",
+    "RequirementStatus",
+    "RiskLevel",
+    "Sentence",
+    "SentenceStatus",
+    "SentenceType",
+    "StandardCondition",
     "Team",
+    "Termination",
+    "TerminationReason",
+    "TransferStatus",
     "User",
     "UserKind",
     "VettingRecord",
