@@ -14,6 +14,11 @@ pytestmark = pytest.mark.django_db
 
 # Parameters that identify offender data, and how to fill them for a person.
 PERSON_PARAMETERS = {"crn"}
+# Parameters naming one record of a person (a sentence, a contact ...), each with a
+# function that makes such a record for a person and returns the value for the route.
+# A route with one of these is checked like a person route: the person's CRN and the
+# record's identifier are filled in together.
+CHILD_PARAMETERS: dict = {}
 # Parameters of reference data everyone may read (organisation codes).
 REFERENCE_PARAMETERS = {"code"}
 # Namespaces that hold no case data: the admin registers no case model (asserted below).
@@ -56,11 +61,14 @@ def _url(route: str, values: dict) -> str:
     return "/" + url
 
 
+KNOWN_PARAMETERS = PERSON_PARAMETERS | REFERENCE_PARAMETERS | set(CHILD_PARAMETERS)
+
+
 def test_every_route_parameter_is_known():
     unknown = {
-        route: sorted(params - PERSON_PARAMETERS - REFERENCE_PARAMETERS)
+        route: sorted(params - KNOWN_PARAMETERS)
         for route, _, params in _routes()
-        if params - PERSON_PARAMETERS - REFERENCE_PARAMETERS
+        if params - KNOWN_PARAMETERS
     }
     assert unknown == {}, "Teach this test how these routes identify their records"
 
@@ -75,7 +83,18 @@ def test_admin_registers_no_case_data():
 
 
 def _person_routes():
-    return [(route, params) for route, _, params in _routes() if params & PERSON_PARAMETERS]
+    routes = [(route, params) for route, _, params in _routes() if params & PERSON_PARAMETERS]
+    for route, params in routes:
+        assert not params & set(CHILD_PARAMETERS) - PERSON_PARAMETERS or "crn" in params, route
+    return routes
+
+
+def _values(route_params, person, crn=None):
+    """Route values for ``person``'s records; ``crn`` overrides the CRN (a missing one)."""
+    values = {"crn": crn or person.crn}
+    for name in sorted(route_params & set(CHILD_PARAMETERS)):
+        values[name] = str(CHILD_PARAMETERS[name](person))
+    return values
 
 
 def test_person_routes_exist_for_pages_and_api():
@@ -122,9 +141,10 @@ def test_other_crcs_person_is_indistinguishable_from_a_missing_one(crc_b_person,
     routes = _person_routes()
     assert routes
     for role, client in callers:
-        for route, _ in routes:
-            theirs = _url(route, {"crn": crc_b_person.crn})
-            missing = _url(route, {"crn": "Z999999"})
+        for route, params in routes:
+            values = _values(params, crc_b_person)
+            theirs = _url(route, values)
+            missing = _url(route, {**values, "crn": "Z999999"})
             got, expected = _responses(client, theirs), _responses(client, missing)
             if _reachable(role, route):
                 assert got["get"] == 404, f"{role} GET {theirs}"
@@ -149,9 +169,9 @@ def test_other_crcs_person_never_appears_in_lists(crc_b_person, callers):
 def test_own_person_is_open_on_every_person_route_that_reads(callers):
     own = person_of("CRC11")
     for role, client in callers:
-        for route, _ in _person_routes():
+        for route, params in _person_routes():
             if _reachable(role, route):
-                response = client.get(_url(route, {"crn": own.crn}))
+                response = client.get(_url(route, _values(params, own)))
                 assert response.status_code == 200, f"{role} GET /{route}"
 
 
@@ -228,3 +248,16 @@ def test_noms_contract_manager_reads_but_cannot_change_anything():
     person.refresh_from_db()
     assert person.first_name != "Changed"
     assert access.people_changeable_by(noms).count() == 0
+
+
+def test_a_record_of_another_person_is_not_reached_through_an_own_crn(crc_b_person, callers):
+    """A record's identifier only counts under its own person's CRN: swapping in a CRN the
+    caller may see must not open another person's sentence, contact or plan."""
+    own = person_of("CRC11")
+    for role, client in callers:
+        for route, params in _person_routes():
+            if not params & set(CHILD_PARAMETERS) or not _reachable(role, route):
+                continue
+            values = {**_values(params, crc_b_person), "crn": own.crn}
+            url = _url(route, values)
+            assert client.get(url).status_code == 404, f"{role} GET {url}"
