@@ -109,3 +109,73 @@ def recorded_person(officer: User, **changes) -> Person:
         ldu=org("LDU1101"),
     )
     return services.person_create(actor=officer, **{**fields, **changes})
+
+
+def sentence_of(person: Person, sentence_type: str = "COMMUNITY_ORDER", **fields):
+    """A sentence written straight to the database (no rules run): for tests of what reads
+    sentences. Tests of the rules go through ``probation.sentences``."""
+    from probation.models import Management, Sentence
+
+    today = datetime.date.today()
+    number = (
+        person.sentences.order_by("-number").values_list("number", flat=True).first() or 0
+    ) + 1
+    defaults = dict(
+        number=number,
+        sentence_type=sentence_type,
+        sentence_date=today - datetime.timedelta(days=30),
+        offence_date=today - datetime.timedelta(days=90),
+        offence_description="Theft from a shop",
+        court="Cardiff Magistrates' Court",
+        management=Management.MANAGED,
+        management_reason="Probation manages this order.",
+    )
+    return Sentence.objects.create(person=person, **{**defaults, **fields})
+
+
+def requirement_of(sentence, code: str = "UNPAID_WORK", **fields):
+    from probation.models import Requirement
+
+    if code == "UNPAID_WORK":
+        fields.setdefault("unpaid_work_hours", 100)
+    if code == "REHABILITATION_ACTIVITY":
+        fields.setdefault("rar_max_days", 20)
+    return Requirement.objects.create(sentence=sentence, code=code, **fields)
+
+
+def contact_of(person: Person, recorded_by: User, **fields):
+    from django.utils import timezone
+
+    from probation.models import Contact
+
+    defaults = dict(
+        contact_type="OFFICE_APPOINTMENT",
+        starts_at=timezone.now() + datetime.timedelta(days=3),
+        location="Probation office",
+        staff=recorded_by,
+    )
+    return Contact.objects.create(person=person, recorded_by=recorded_by, **{**defaults, **fields})
+
+
+def plan_of(person: Person, created_by: User, **fields):
+    from django.utils import timezone
+
+    from probation.models import PlanVersion
+
+    version = (
+        person.plan_versions.order_by("-version").values_list("version", flat=True).first() or 0
+    ) + 1
+    defaults = dict(
+        version=version,
+        effective_from=timezone.now(),
+        rosh_level="MEDIUM",
+        rosh_assessed_on=datetime.date.today(),
+        rosh_assessor="OASys, J. Smith",
+        needs=["ACCOMMODATION"],
+        reoffending_likelihood="MEDIUM",
+        objectives="Find settled accommodation",
+        review_date=datetime.date.today() + datetime.timedelta(days=90),
+    )
+    return PlanVersion.objects.create(
+        person=person, created_by=created_by, **{**defaults, **fields}
+    )
