@@ -77,7 +77,9 @@ _PNC_PATTERN = re.compile(r"(\d{4})/(\d{1,7})([A-Za-z])")
 
 
 def pnc_check_letter(year: int, serial: int) -> str:
-    """Check character of a PNC number: (two-digit year and 7-digit serial) modulo 23."""
+    """Check character of a PNC number: (two-digit year and 7-digit serial) modulo 23,
+    indexed into the 23 letters without I, O and S, Z first – the same calculation as the
+    Ministry of Justice's person record service (hmpps-person-record, PNCIdValidator)."""
     return PNC_CHECK_LETTERS[int(f"{year % 100:02d}{serial:07d}") % 23]
 
 
