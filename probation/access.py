@@ -14,6 +14,8 @@ The rules (issue "Foundation", DOMAIN.md 1 and 11):
 - anyone may be given a per-object grant on one person through django-guardian
   (``view_person`` / ``change_person``), e.g. a CRC still delivering an intervention after
   the case moved to the NPS;
+- while a transfer between CPAs is open, the receiving provider also reads (never
+  changes) that person, to assess the new location (DOMAIN.md 6; ``transfers_addressed_to``);
 - staff without current vetting open no record at all (``RecordsLocked``);
 - an API client is scoped like staff of its organisation: a CRC's client like a CRC
   offender manager, an NPS division's like an NPS offender manager, a NOMS client like a
@@ -27,7 +29,15 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from probation import clock
-from probation.models import Organisation, OrganisationKind, Person, User, VettingRecord
+from probation.models import (
+    CaseTransfer,
+    Organisation,
+    OrganisationKind,
+    Person,
+    TransferStatus,
+    User,
+    VettingRecord,
+)
 from probation.models.organisations import NPS_CODE
 from probation.models.people import PersonGroupObjectPermission, PersonUserObjectPermission
 from probation.roles import (
@@ -138,9 +148,17 @@ def _people(user: User, *, permission: str) -> QuerySet[Person]:
     condition = _granted(user, permission.split(".")[1])
     if scope.provider is not None:
         condition |= Q(responsible_provider=scope.provider)
+        if permission == VIEW_PERSON:
+            # The receiving provider reads a case while a transfer to it is open, to assess
+            # the new location (DOMAIN.md 6); it changes nothing until it accepts.
+            condition |= Q(pk__in=_open_transfers_to(scope.provider).values("person_id"))
     if scope.division is not None:
         condition |= Q(ldu__division=scope.division)
     return people.filter(condition)
+
+
+def _open_transfers_to(provider: Organisation) -> QuerySet[CaseTransfer]:
+    return CaseTransfer.objects.filter(status=TransferStatus.REQUESTED, to_provider=provider)
 
 
 def people_visible_to(user: User) -> QuerySet[Person]:
@@ -199,3 +217,75 @@ def can_change(user: User, person: Person) -> bool:
         return people_changeable_by(user).filter(pk=person.pk).exists()
     except RecordsLocked:
         return False
+
+
+# --- Transfers between CPAs (DOMAIN.md 6) ---------------------------------------------------
+# The receiving provider sees a person only while a transfer to it is open: ``_people``
+# adds those people to its read scope (never to its change scope). Who decides is here too.
+
+# Roles of the receiving provider that may accept or reject a transfer.
+TRANSFER_DECIDING_ROLES = frozenset(
+    {
+        "CRC_OFFENDER_MANAGER",
+        "CRC_MANAGER",
+        "NPS_OFFENDER_MANAGER",
+        "NPS_ALLOCATION_OFFICER",
+        "NPS_SENIOR_MANAGER",
+    }
+)
+
+
+def transfers_addressed_to(user: User) -> QuerySet[CaseTransfer]:
+    """Transfers addressed to the user's organisation, in any status: to their CRC for CRC
+    staff; into an LDU of their division for NPS staff. Not filtered by visibility: lists
+    combine it with ``records_visible_to`` (a rejected transfer's person is not theirs)."""
+    organisation = user.organisation if user.is_authenticated else None
+    if organisation is None:
+        return CaseTransfer.objects.none()
+    if organisation.kind == OrganisationKind.CRC:
+        return CaseTransfer.objects.filter(to_provider=organisation)
+    if organisation.kind == OrganisationKind.NPS_DIVISION:
+        return CaseTransfer.objects.filter(
+            to_provider__code=NPS_CODE, to_ldu__division=organisation
+        )
+    return CaseTransfer.objects.none()
+
+
+def may_decide_transfer(user: User, transfer: CaseTransfer) -> bool:
+    """Whether the user is staff (or the API client) of the transfer's receiving provider
+    in a role that decides transfers: a CRC offender manager or manager of the receiving
+    CRC; for the NPS, NPS staff of the receiving LDU's division."""
+    organisation = user.organisation if user.is_authenticated else None
+    if organisation is None or not vetting_of(user).current:
+        return False
+    if not any(role.code in TRANSFER_DECIDING_ROLES for role in effective_roles(user)):
+        return False
+    if transfer.to_provider.kind == OrganisationKind.CRC:
+        return organisation.pk == transfer.to_provider_id
+    return organisation.pk == transfer.to_ldu.division_id
+
+
+def transfer_of(user: User, crn: str, transfer_id: int) -> CaseTransfer:
+    """A transfer of a person the user may see, found under that person only; 404
+    otherwise (a transfer of another person under a visible CRN is missing too)."""
+    person = person_for_view(user, crn)
+    transfer = (
+        CaseTransfer.objects.select_related(
+            "from_provider", "to_provider", "from_ldu", "to_ldu", "requested_by", "decided_by"
+        )
+        .filter(person=person, pk=transfer_id)
+        .first()
+    )
+    if transfer is None:
+        raise Http404("No transfer found for this person.")
+    transfer.person = person
+    return transfer
+
+
+def transfer_for_decision(user: User, crn: str, transfer_id: int) -> CaseTransfer:
+    """The transfer if the user may decide it; 404 when they cannot see it, 403 when they
+    can (the sending side) but are not the receiving provider."""
+    transfer = transfer_of(user, crn, transfer_id)
+    if not may_decide_transfer(user, transfer):
+        raise PermissionDenied("Only the receiving provider can accept or reject this transfer.")
+    return transfer

@@ -15,6 +15,7 @@ def service(request):
     permissions = {p for role in effective_roles(user) for p in role.permissions}
     items = [("Home", "home", True)]
     items.append(("Find a person", "people", VIEW_PERSON in permissions))
+    items.append(("Caseload", "caseload", VIEW_PERSON in permissions and _has_caseload(user)))
     items.append(("Organisations", "organisations", True))
     items.append(("Audit trail", "audit", SEARCH_AUDIT in permissions))
     path = request.path
@@ -24,3 +25,8 @@ def service(request):
             current = path == href if name == "home" else path.startswith(href)
             context["navigation"].append({"text": text, "href": href, "current": current})
     return context
+
+
+def _has_caseload(user) -> bool:
+    """Staff of a CRC or an NPS division manage caseloads (probation.caseload)."""
+    return user.organisation is not None and user.organisation.kind in ("CRC", "NPS_DIVISION")

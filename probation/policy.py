@@ -72,3 +72,23 @@ CURFEW_HOURS_PER_DAY_MAX = 16
 FIRST_APPOINTMENT_WITHIN_BUSINESS_DAYS = _env.int(
     "FIRST_APPOINTMENT_WITHIN_BUSINESS_DAYS", default=5
 )
+
+# --- Business-day calendar (DOMAIN.md 4: business days exclude weekends and the England &
+# Wales bank holidays, which come from the ``holidays`` package in probation.calendar).
+# One-off closures on top of those (e.g. an extra bank holiday proclaimed at short notice),
+# as comma-separated ISO dates in the environment: "2027-06-04,2027-06-07". A system setting.
+BUSINESS_CLOSURE_DATES = tuple(
+    datetime.date.fromisoformat(value.strip())
+    for value in _env.list("BUSINESS_CLOSURE_DATES", default=[])
+    if value.strip()
+)
+
+# --- Contacts: credits toward requirements ------------------------------------------------
+# The most unpaid work hours one session can credit. DOMAIN.md does not fix it; 12 hours is
+# a system choice (a long day's session), guarding against typing errors such as 80 for 8.
+UNPAID_WORK_MAX_HOURS_PER_SESSION = _env.int("UNPAID_WORK_MAX_HOURS_PER_SESSION", default=12)
+
+# --- Deferred sentences (DOMAIN.md 3, 4: the NPS supervises until sentence) ---------------
+# Powers of Criminal Courts (Sentencing) Act 2000 s.1(4): sentence may be deferred for at
+# most six months from the date of the deferment.
+DEFERMENT_MAX_MONTHS = 6

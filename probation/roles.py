@@ -44,6 +44,10 @@ VIEW_ORGANISATION = "probation.view_organisation"
 _FIND = NextStep("Find a person on probation by CRN, PNC number, name or date of birth", "people")
 _STRUCTURE = NextStep("Browse the national structure of divisions, LDUs and CRCs", "organisations")
 _ADD = NextStep("Record a newly sentenced person so the case can be allocated", "person-create")
+_CASELOAD = NextStep(
+    "See your caseload: next appointments, overdue contacts and risk of serious harm",
+    "caseload",
+)
 
 ROLES: tuple[Role, ...] = (
     Role(
@@ -72,7 +76,7 @@ ROLES: tuple[Role, ...] = (
         (VIEW_PERSON, CHANGE_PERSON, VIEW_ORGANISATION),
         "You manage the NPS's own cases: high risk of serious harm, MAPPA and the others "
         "the NPS retains.",
-        (_FIND, _STRUCTURE),
+        (_CASELOAD, _FIND, _STRUCTURE),
     ),
     Role(
         "NPS_ENFORCEMENT_OFFICER",
@@ -99,7 +103,7 @@ ROLES: tuple[Role, ...] = (
         (VIEW_PERSON, CHANGE_PERSON, VIEW_ORGANISATION),
         "You manage your CRC's caseload: plans, contacts, warnings, breach referrals and "
         "risk escalations.",
-        (_FIND, _STRUCTURE),
+        (_CASELOAD, _FIND, _STRUCTURE),
     ),
     Role(
         "CRC_MANAGER",
@@ -107,7 +111,7 @@ ROLES: tuple[Role, ...] = (
         (OrganisationKind.CRC,),
         (VIEW_PERSON, CHANGE_PERSON, VIEW_ORGANISATION),
         "You manage your CRC's teams and caseloads and act as duty manager.",
-        (_FIND, _STRUCTURE),
+        (_CASELOAD, _FIND, _STRUCTURE),
     ),
     Role(
         "PRISON_RESETTLEMENT_WORKER",

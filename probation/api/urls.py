@@ -3,6 +3,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from probation.api import calculations, views
+from probation.api import caseload as api_caseload
+from probation.api import contacts as api_contacts
+from probation.api import plans as api_plans
+from probation.api import sentences as api_sentences
+from probation.api import transfers as api_transfers
 
 router = SimpleRouter()
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
@@ -14,6 +19,66 @@ v1 = [
         calculations.SupervisionPeriodsView.as_view(),
         name="supervision-periods",
     ),
+    # contacts and plan (helper "contacts")
+    path(
+        "people/<str:crn>/contacts/",
+        api_contacts.ContactListView.as_view(),
+        name="person-contacts",
+    ),
+    path(
+        "people/<str:crn>/contacts/<int:contact_id>/",
+        api_contacts.ContactDetailView.as_view(),
+        name="person-contact",
+    ),
+    path(
+        "people/<str:crn>/plan-versions/",
+        api_plans.PlanVersionListView.as_view(),
+        name="person-plan-versions",
+    ),
+    path(
+        "people/<str:crn>/plan-versions/<int:version>/",
+        api_plans.PlanVersionDetailView.as_view(),
+        name="person-plan-version",
+    ),
+    # sentences and requirements (helper "sentences")
+    path(
+        "people/<str:crn>/sentences/",
+        api_sentences.SentenceListView.as_view(),
+        name="person-sentences",
+    ),
+    path(
+        "people/<str:crn>/sentences/<int:number>/",
+        api_sentences.SentenceDetailView.as_view(),
+        name="person-sentence",
+    ),
+    path(
+        "people/<str:crn>/sentences/<int:number>/requirements/",
+        api_sentences.SentenceRequirementsView.as_view(),
+        name="person-sentence-requirements",
+    ),
+    # termination and transfers between CPAs (helper "transfers")
+    path(
+        "people/<str:crn>/transfers/",
+        api_transfers.TransferListView.as_view(),
+        name="person-transfers",
+    ),
+    path(
+        "people/<str:crn>/transfers/<int:transfer_id>/",
+        api_transfers.TransferDetailView.as_view(),
+        name="person-transfer",
+    ),
+    path(
+        "people/<str:crn>/transfers/<int:transfer_id>/decision",
+        api_transfers.TransferDecisionView.as_view(),
+        name="person-transfer-decision",
+    ),
+    path(
+        "people/<str:crn>/sentences/<int:number>/termination",
+        api_transfers.TerminationView.as_view(),
+        name="person-sentence-termination",
+    ),
+    # caseloads (helper "caseload")
+    path("caseload/", api_caseload.CaseloadView.as_view(), name="caseload"),
     path("", include(router.urls)),
 ]
 

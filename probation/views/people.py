@@ -59,30 +59,34 @@ def person_list(request):
     )
 
 
+# Each part of the record contributes its section of the case overview, in a constant
+# number of queries (``overview_context(user=, person=)`` in its module).
+def _overview_sections():
+    from probation import caseload, contacts, plans, sentences, terminations, transfers
+
+    return (caseload, sentences, terminations, plans, contacts, transfers)
+
+
 @require_GET
 @login_required
 def person_detail(request, crn):
+    """The case overview: who the person is, who manages them, their sentences with
+    requirements and progress, licence, plan, appointments, contacts and transfers."""
     person = selectors.person_detail(user=request.user, crn=crn)
     audit.record_view(actor=request.user, instance=person)
-    return render(
-        request,
-        "probation/person_detail.html",
-        {
-            "person": person,
-            "assignment": selectors.current_assignment(person),
-            "person_address": [
-                line
-                for line in (
-                    person.address_line_1,
-                    person.address_line_2,
-                    person.town,
-                    person.postcode,
-                )
-                if line
-            ],
-            "can_change": access.can_change(request.user, person),
-        },
-    )
+    context = {
+        "person": person,
+        "assignment": selectors.current_assignment(person),
+        "person_address": [
+            line
+            for line in (person.address_line_1, person.address_line_2, person.town, person.postcode)
+            if line
+        ],
+        "can_change": access.can_change(request.user, person),
+    }
+    for section in _overview_sections():
+        context.update(section.overview_context(user=request.user, person=person))
+    return render(request, "probation/person_detail.html", context)
 
 
 class PersonForm(GovukForm):

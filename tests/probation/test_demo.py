@@ -102,3 +102,133 @@ def test_every_seeded_person_has_one_current_offender_manager_of_their_provider(
     assert not current.exclude(provider=F("person__responsible_provider")).exists()
     assert not current.exclude(team__ldu=F("person__ldu")).exists()
     assert not current.exclude(offender_manager__team=F("team")).exists()
+
+
+# --- Case records (issue "Caseloads"): sentences, requirements, licences, plans, contacts ----
+
+
+def test_seeded_people_have_realistic_case_records():
+    from django.db.models import Count, Q
+
+    from probation.models import (
+        Contact,
+        Licence,
+        LicenceCondition,
+        Management,
+        PlanVersion,
+        PssRequirement,
+        Requirement,
+        Sentence,
+    )
+
+    demo.seed(offenders=3000, seed=5, today=TODAY)
+    sentences = Sentence.objects.all()
+    per_person = Person.objects.annotate(
+        n=Count("sentences"),
+        managed=Count("sentences", filter=Q(sentences__management=Management.MANAGED)),
+    )
+    assert not per_person.filter(n=0).exists()
+    assert not per_person.filter(n__gt=2).exists()
+    # A few people only on orders the rules hand elsewhere: on no caseload.
+    unmanaged = per_person.filter(managed=0).count()
+    assert 0.01 < unmanaged / 3000 < 0.06
+    assert set(
+        sentences.exclude(management=Management.MANAGED).values_list("management", flat=True)
+    ) == {Management.EM_ONLY, Management.SSO_WITHOUT_REQUIREMENTS}
+    managed = sentences.filter(management=Management.MANAGED)
+    shares = {
+        row["sentence_type"]: row["n"] / managed.count()
+        for row in managed.values("sentence_type").annotate(n=Count("pk"))
+    }
+    assert 0.45 < shares["COMMUNITY_ORDER"] < 0.7
+    assert 0.12 < shares["SUSPENDED_SENTENCE_ORDER"] < 0.28
+    assert 0.15 < shares["CUSTODIAL"] < 0.32
+    # Every managed sentence is still supervised on the day of the seed.
+    assert not managed.filter(
+        Q(supervision_end_date__isnull=True) | Q(supervision_end_date__lte=TODAY)
+    ).exists()
+    # Requirements with their parameters; licences with the six standard conditions and,
+    # where there is post-sentence supervision, PSS requirements 1-8.
+    assert not Requirement.objects.filter(code="UNPAID_WORK", unpaid_work_hours=None).exists()
+    assert not Requirement.objects.filter(
+        code="REHABILITATION_ACTIVITY", rar_max_days=None
+    ).exists()
+    custodial = managed.filter(sentence_type="CUSTODIAL")
+    assert Licence.objects.count() == custodial.count()
+    assert LicenceCondition.objects.count() == 6 * Licence.objects.count()
+    with_pss = custodial.exclude(pss_start_date=None).count()
+    assert with_pss and PssRequirement.objects.count() == 8 * with_pss
+    # One plan each, RoSH mostly low or medium; high only on NPS cases.
+    assert PlanVersion.objects.count() == 3000
+    assert not PlanVersion.objects.filter(
+        rosh_level__in=["HIGH", "VERY_HIGH"], person__responsible_provider__kind="CRC"
+    ).exists()
+    assert PlanVersion.objects.filter(rosh_level="HIGH").exists()
+    # Three to six contacts each: past outcomes, some overdue, future appointments.
+    contacts = Contact.objects.values("person").annotate(n=Count("pk"))
+    assert min(c["n"] for c in contacts) >= 1 and max(c["n"] for c in contacts) <= 7
+    assert 3 <= Contact.objects.count() / 3000 <= 6
+    assert Contact.objects.filter(outcome="UNACCEPTABLE_ABSENCE").exists()
+    assert Contact.objects.filter(outcome="", starts_at__date__gt=TODAY).exists()
+    assert Contact.objects.filter(
+        outcome="", starts_at__date__lt=TODAY, contact_type="OFFICE_APPOINTMENT"
+    ).exists()
+
+
+def test_a_sample_of_seeded_sentences_is_valid_by_the_rules():
+    from probation import orders
+    from probation.models import Management, Sentence
+    from probation.supervision import CustodialFacts, supervision_periods
+
+    demo.seed(offenders=600, seed=9, today=TODAY)
+    sample = Sentence.objects.select_related("person").prefetch_related("requirements")
+    for sentence in sample.order_by("?")[:300]:
+        person = sentence.person
+        if sentence.sentence_type == "CUSTODIAL":
+            periods = supervision_periods(
+                CustodialFacts(
+                    sentence_date=sentence.sentence_date,
+                    offence_date=sentence.offence_date,
+                    date_of_birth=person.date_of_birth,
+                    term_months=sentence.term_months,
+                )
+            )
+            assert periods.managed and sentence.management == Management.MANAGED
+            assert periods.supervision_end_date == sentence.supervision_end_date
+            assert periods.pss_start_date == sentence.pss_start_date
+            continue
+        facts = orders.OrderFacts(
+            order_type=sentence.sentence_type,
+            sentence_date=sentence.sentence_date,
+            offence_date=sentence.offence_date,
+            date_of_birth=person.date_of_birth,
+            requirements=tuple(
+                orders.Requirement(
+                    r.code,
+                    unpaid_work_hours=r.unpaid_work_hours,
+                    curfew_hours_per_day=r.curfew_hours_per_day,
+                    rar_max_days=r.rar_max_days,
+                )
+                for r in sentence.requirements.all()
+            ),
+            supervision_months=sentence.length_months
+            if sentence.sentence_type == "SUSPENDED_SENTENCE_ORDER"
+            else 0,
+        )
+        orders.validate_order(facts)  # raises if the order could not stand
+        assert orders.order_management(facts).code == sentence.management
+
+
+def test_demo_offender_managers_have_caseloads():
+    from probation import caseload
+
+    demo.seed(offenders=4000, seed=1, today=TODAY)
+    for username in ("crc.om.11", "crc.om.20"):
+        officer = User.objects.get(username=username)
+        cases = list(caseload.caseload(user=officer))
+        assert 40 <= len(cases) <= 60, (username, len(cases))
+        assert any(row.next_appointment for row in cases)
+    nps = User.objects.get(username="nps.om")
+    assert caseload.caseload(user=nps).exists()
+    manager = User.objects.get(username="crc.manager.11")
+    assert caseload.caseload(user=manager, team=manager.team).count() >= 40

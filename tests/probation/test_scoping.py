@@ -19,6 +19,68 @@ PERSON_PARAMETERS = {"crn"}
 # A route with one of these is checked like a person route: the person's CRN and the
 # record's identifier are filled in together.
 CHILD_PARAMETERS: dict = {}
+
+
+def _contact_id(person):
+    from tests.probation.factories import contact_of
+
+    return contact_of(person, staff("CRC_OFFENDER_MANAGER", "CRC11")).pk
+
+
+def _plan_version(person):
+    from tests.probation.factories import plan_of
+
+    return plan_of(person, staff("CRC_OFFENDER_MANAGER", "CRC11")).version
+
+
+CHILD_PARAMETERS["contact_id"] = _contact_id
+CHILD_PARAMETERS["version"] = _plan_version
+
+
+def _transfer_id(person):
+    """An open transfer of the person to CRC21, a provider none of the callers belongs to
+    (the receiving provider reads the person while it is open). One transfer per person
+    may be open, so an existing one is reused."""
+    from django.utils import timezone
+
+    from probation.models import CaseTransfer, Organisation
+
+    existing = CaseTransfer.objects.filter(person=person, status="REQUESTED").first()
+    if existing is not None:
+        return existing.pk
+    to_ldu = Organisation.objects.filter(kind="LDU", crc__code="CRC21").order_by("code").first()
+    return CaseTransfer.objects.create(
+        person=person,
+        from_provider=person.responsible_provider,
+        to_provider=to_ldu.crc,
+        from_ldu=person.ldu,
+        to_ldu=to_ldu,
+        reason="Moved to a new address",
+        requested_by=staff("CRC_OFFENDER_MANAGER", "CRC11"),
+        requested_at=timezone.now(),
+    ).pk
+
+
+def _sentence_number(person):
+    from tests.probation.factories import sentence_of
+
+    return sentence_of(person).number
+
+
+CHILD_PARAMETERS["transfer_id"] = _transfer_id
+CHILD_PARAMETERS.setdefault("number", _sentence_number)
+
+
+def _requirement_id(person):
+    """A requirement of the person's latest sentence: the one ``number`` just made, so
+    routes naming both find the requirement under its own sentence."""
+    from tests.probation.factories import requirement_of, sentence_of
+
+    sentence = person.sentences.order_by("-number").first() or sentence_of(person)
+    return requirement_of(sentence, "PROGRAMME").pk
+
+
+CHILD_PARAMETERS["requirement_id"] = _requirement_id
 # Parameters of reference data everyone may read (organisation codes).
 REFERENCE_PARAMETERS = {"code"}
 # Namespaces that hold no case data: the admin registers no case model (asserted below).
