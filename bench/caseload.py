@@ -145,6 +145,7 @@ def main():
             check=True,
         )
     _setup()
+    from django.http import QueryDict
     from django.test import Client
 
     from probation import caseload
@@ -185,8 +186,16 @@ def main():
             ("officer", caseload.caseload(user=officer)),
             ("team", caseload.caseload(user=manager, team=team_obj)),
             (
-                "team_sorted_next_appointment",
+                "team_sorted_rosh",
                 caseload.caseload(user=manager, team=team_obj, filters={"sort": "-rosh"}),
+            ),
+            (
+                "team_filtered_sorted",
+                caseload.caseload(
+                    user=manager,
+                    team=team_obj,
+                    filters=QueryDict("rosh=MEDIUM&overdue=true&sort=-next_appointment"),
+                ),
             ),
         ):
             print(f"--- EXPLAIN ANALYZE: {label} (first page) ---")

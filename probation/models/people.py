@@ -200,7 +200,12 @@ class OffenderManagerAssignment(models.Model):
                 fields=["offender_manager"],
                 condition=models.Q(ended_at__isnull=True),
                 name="current_caseload_idx",
-            )
+            ),
+            models.Index(
+                fields=["team"],
+                condition=models.Q(ended_at__isnull=True),
+                name="current_team_caseload_idx",
+            ),
         ]
 
     def __str__(self):

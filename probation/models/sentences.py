@@ -170,6 +170,12 @@ class Sentence(models.Model):
         indexes = [
             models.Index(fields=["sentence_type", "status"], name="sentence_type_status_idx"),
             models.Index(fields=["supervision_end_date"], name="sentence_supervision_end_idx"),
+            # Caseloads: who has an active sentence that probation manages.
+            models.Index(
+                fields=["person"],
+                condition=Q(status="ACTIVE", management="MANAGED"),
+                name="sentence_active_managed_idx",
+            ),
         ]
 
     def __str__(self):
