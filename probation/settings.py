@@ -265,7 +265,5 @@ LOGGING = {
 
 # --- The service -------------------------------------------------------------------------
 SERVICE_NAME = env.str("SERVICE_NAME", default="Manage a probation case")
-# Business-day closures beyond the bank holidays (ISO dates), used by probation.calendar.
-BUSINESS_DAY_CLOSURES = env.list("BUSINESS_DAY_CLOSURES", default=[])
 
 from probation.policy import *  # noqa: E402,F403  the operating model's named settings
