@@ -220,6 +220,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several records have a "status"; name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "RequirementStatusEnum": "probation.models.sentences.RequirementStatus",
+    },
 }
 
 # --- Security ----------------------------------------------------------------------------

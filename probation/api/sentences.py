@@ -3,6 +3,7 @@ progress, derived custodial periods and licence; recording a sentence, its relea
 and requirements. Scoped through probation.access, audited, errors as 400s with field
 paths (the services' ``ValidationError``s)."""
 
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -10,6 +11,7 @@ from rest_framework.response import Response
 from probation import access, audit, sentences
 from probation.api.pagination import Pagination
 from probation.models import (
+    DiscretionaryCategory,
     Licence,
     LicenceCondition,
     Organisation,
@@ -17,6 +19,7 @@ from probation.models import (
     PssRequirement,
     PssRequirementCode,
     Requirement,
+    RequirementStatus,
     Sentence,
     SentenceType,
 )
@@ -316,3 +319,122 @@ class SentenceRequirementsView(generics.GenericAPIView):
         return Response(
             RequirementSerializer(requirement.get()).data, status=status.HTTP_201_CREATED
         )
+
+
+REQUIREMENT_ID = OpenApiParameter(
+    "requirement_id", int, OpenApiParameter.PATH, description="The requirement's id"
+)
+
+
+class RequirementUpdateSerializer(RequirementInputSerializer):
+    code = None  # a requirement's kind never changes; add another instead
+    status = serializers.ChoiceField(choices=RequirementStatus.choices, required=False)
+
+
+class RequirementDetailView(generics.GenericAPIView):
+    serializer_class = RequirementSerializer
+    queryset = Requirement.objects.none()
+
+    def _requirement(self, request, crn, number, requirement_id):
+        sentence = sentences.sentence_detail(user=request.user, crn=crn, number=number)
+        requirement = next((r for r in sentence.requirements.all() if r.pk == requirement_id), None)
+        if requirement is None:
+            raise Http404("No requirement with that id on this sentence.")
+        return sentence, requirement
+
+    @extend_schema(
+        summary="One requirement of a sentence with its progress",
+        operation_id="v1_people_sentence_requirement_retrieve",
+        parameters=[CRN, NUMBER, REQUIREMENT_ID],
+    )
+    def get(self, request, crn, number, requirement_id):
+        sentence, requirement = self._requirement(request, crn, number, requirement_id)
+        audit.record_view(actor=request.user, instance=sentence)
+        return Response(RequirementSerializer(requirement).data)
+
+    @extend_schema(
+        summary="Change a requirement as the court amended it, or its status",
+        operation_id="v1_people_sentence_requirement_partial_update",
+        parameters=[CRN, NUMBER, REQUIREMENT_ID],
+        request=RequirementUpdateSerializer,
+        responses={200: RequirementSerializer},
+    )
+    def patch(self, request, crn, number, requirement_id):
+        access.person_for_change(request.user, crn)
+        self._requirement(request, crn, number, requirement_id)
+        data = RequirementUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        sentences.requirement_update(
+            actor=request.user,
+            crn=crn,
+            number=number,
+            requirement_id=requirement_id,
+            **data.validated_data,
+        )
+        _, requirement = self._requirement(request, crn, number, requirement_id)
+        return Response(RequirementSerializer(requirement).data)
+
+
+class DiscretionaryConditionSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=DiscretionaryCategory.choices)
+    details = serializers.CharField(required=False, allow_blank=True)
+
+
+class PssChoiceSerializer(serializers.Serializer):
+    applied = serializers.BooleanField()
+    reason_not_applied = serializers.CharField(required=False, allow_blank=True)
+    details = serializers.CharField(required=False, allow_blank=True)
+
+
+class LicenceInputSerializer(serializers.Serializer):
+    issued_on = serializers.DateField(required=False, allow_null=True)
+    issued_by = serializers.ChoiceField(
+        choices=[("GOVERNOR", "Prison governor"), ("PAROLE_BOARD", "Parole Board")]
+    )
+    discretionary = DiscretionaryConditionSerializer(many=True, required=False)
+    bespoke = serializers.ListField(child=serializers.CharField(), required=False)
+    pss = serializers.DictField(
+        child=PssChoiceSerializer(),
+        required=False,
+        help_text="Post-sentence supervision requirement code → whether it applies; "
+        "requirements 1-8 apply by default and need a reason to be left out",
+    )
+
+
+class LicenceView(generics.GenericAPIView):
+    """The licence of a custodial sentence: conditions and PSS requirements."""
+
+    serializer_class = LicenceSerializer
+    queryset = Licence.objects.none()
+
+    def _licence(self, request, crn, number):
+        sentence = sentences.sentence_detail(user=request.user, crn=crn, number=number)
+        if sentence.licence_record is None:
+            raise Http404("This sentence has no licence.")
+        return sentence
+
+    @extend_schema(
+        summary="The licence of a custodial sentence",
+        operation_id="v1_people_sentence_licence_retrieve",
+        parameters=[CRN, NUMBER],
+    )
+    def get(self, request, crn, number):
+        sentence = self._licence(request, crn, number)
+        audit.record_view(actor=request.user, instance=sentence)
+        return Response(LicenceSerializer(sentence.licence_record).data)
+
+    @extend_schema(
+        summary="Record the licence as issued: discretionary and bespoke conditions, PSS",
+        operation_id="v1_people_sentence_licence_update",
+        parameters=[CRN, NUMBER],
+        request=LicenceInputSerializer,
+        responses={200: LicenceSerializer},
+    )
+    def put(self, request, crn, number):
+        access.person_for_change(request.user, crn)
+        self._licence(request, crn, number)
+        data = LicenceInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        sentences.licence_update(actor=request.user, crn=crn, number=number, **data.validated_data)
+        sentence = self._licence(request, crn, number)
+        return Response(LicenceSerializer(sentence.licence_record).data)

@@ -56,6 +56,16 @@ v1 = [
         api_sentences.SentenceRequirementsView.as_view(),
         name="person-sentence-requirements",
     ),
+    path(
+        "people/<str:crn>/sentences/<int:number>/requirements/<int:requirement_id>/",
+        api_sentences.RequirementDetailView.as_view(),
+        name="person-sentence-requirement",
+    ),
+    path(
+        "people/<str:crn>/sentences/<int:number>/licence",
+        api_sentences.LicenceView.as_view(),
+        name="person-sentence-licence",
+    ),
     # termination and transfers between CPAs (helper "transfers")
     path(
         "people/<str:crn>/transfers/",

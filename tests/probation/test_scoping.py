@@ -62,9 +62,14 @@ def _transfer_id(person):
 
 
 def _sentence_number(person):
+    """A custodial sentence with its licence, so every sentence route (the licence's too)
+    has something to show."""
+    from probation.models import Licence
     from tests.probation.factories import sentence_of
 
-    return sentence_of(person).number
+    sentence = sentence_of(person, "CUSTODIAL", term_months=18)
+    Licence.objects.create(sentence=sentence)
+    return sentence.number
 
 
 CHILD_PARAMETERS["transfer_id"] = _transfer_id

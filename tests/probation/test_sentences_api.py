@@ -318,3 +318,59 @@ def test_generated_sentences_never_cause_a_server_error(payload):
         release = {"actual_release_date": payload.get("hdc_release_date")}
         patched = client.patch(url(person, number), release, format="json")
         assert patched.status_code in (200, 400), patched.content
+
+
+CUSTODIAL = {
+    "sentence_type": "CUSTODIAL",
+    "sentence_date": "2016-06-01",
+    "offence_date": "2016-05-01",
+    "offence_description": "Burglary",
+    "court": "Cardiff Crown Court",
+    "term_months": 12,
+}
+
+
+def test_change_a_requirement_through_the_api(client, person):
+    number = client.post(url(person), CO, format="json").json()["number"]
+    requirements = client.get(url(person, number, "requirements")).json()
+    upw = next(r for r in requirements if r["code"] == "UNPAID_WORK")
+    target = url(person, number, "requirements", upw["id"])
+
+    changed = client.patch(target, {"unpaid_work_hours": 120}, format="json")
+    assert changed.status_code == 200, changed.json()
+    assert changed.json()["unpaid_work_hours"] == 120
+    too_many = client.patch(target, {"unpaid_work_hours": 301}, format="json")
+    assert too_many.status_code == 400
+    assert client.get(target).json()["unpaid_work_hours"] == 120  # nothing lost
+    assert client.patch(target, {"code": "CURFEW"}, format="json").json()["code"] == "UNPAID_WORK"
+    other = person_of("CRC11")
+    assert client.get(url(other, number, "requirements", upw["id"])).status_code == 404
+
+
+def test_record_the_licence_through_the_api(client, person):
+    number = client.post(url(person), CUSTODIAL, format="json").json()["number"]
+    licence_url = f"/api/v1/people/{person.crn}/sentences/{number}/licence"
+    body = {
+        "issued_on": "2016-11-30",
+        "issued_by": "GOVERNOR",
+        "discretionary": [{"category": "NO_CONTACT", "details": "No contact with the victim"}],
+        "bespoke": ["Not to enter Cathays Park"],
+        "pss": {"NO_TRAVEL": {"applied": False, "reason_not_applied": "Works abroad"}},
+    }
+    recorded = client.put(licence_url, body, format="json")
+    assert recorded.status_code == 200, recorded.json()
+    kinds = [c["kind"] for c in recorded.json()["conditions"]]
+    assert kinds.count("STANDARD") == 6 and "DISCRETIONARY" in kinds and "BESPOKE" in kinds
+    no_travel = next(r for r in recorded.json()["pss_requirements"] if r["code"] == "NO_TRAVEL")
+    assert not no_travel["applied"]
+
+    left_out = {**body, "pss": {"RESIDE": {"applied": False}}}
+    refused = client.put(licence_url, left_out, format="json")
+    assert refused.status_code == 400
+    assert "RESIDE" in str(refused.json())
+    assert AuditEvent.objects.filter(action="UPDATE").exists()
+
+
+def test_an_order_has_no_licence(client, person):
+    number = client.post(url(person), CO, format="json").json()["number"]
+    assert client.get(f"/api/v1/people/{person.crn}/sentences/{number}/licence").status_code == 404
