@@ -9,7 +9,12 @@ from rest_framework.response import Response
 from probation import access, audit, terminations, transfers
 from probation.api.pagination import Pagination
 from probation.models import CaseTransfer, Organisation, OrganisationKind, Team, User, UserKind
-from probation.models.sentences import PartnerNotification, Termination, TerminationReason
+from probation.models.sentences import (
+    Partner,
+    PartnerNotification,
+    Termination,
+    TerminationReason,
+)
 
 CRN = OpenApiParameter(
     "crn", str, OpenApiParameter.PATH, description="Case Reference Number, e.g. X123456"
@@ -248,3 +253,47 @@ class TerminationView(generics.GenericAPIView):
             user=request.user, crn=crn, number=number
         )
         return Response(_termination_body(sentence, termination), status=status.HTTP_201_CREATED)
+
+
+class NotificationSentSerializer(serializers.Serializer):
+    partner = serializers.ChoiceField(choices=Partner.choices)
+    notified_on = serializers.DateField()
+    details = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
+class TerminationNotificationView(generics.GenericAPIView):
+    """Record that a partner was told of a sentence's termination (managed termination)."""
+
+    serializer_class = TerminationSerializer
+
+    @extend_schema(
+        summary="The partner notifications of a terminated sentence",
+        operation_id="v1_people_sentence_termination_notifications_retrieve",
+        parameters=[CRN, NUMBER],
+    )
+    def get(self, request, crn, number):
+        sentence, termination = terminations.termination_of(
+            user=request.user, crn=crn, number=number
+        )
+        audit.record_view(actor=request.user, instance=sentence)
+        return Response(_termination_body(sentence, termination))
+
+    @extend_schema(
+        summary="Record that a partner was notified of the termination",
+        operation_id="v1_people_sentence_termination_notifications_create",
+        parameters=[CRN, NUMBER],
+        request=NotificationSentSerializer,
+        responses={200: TerminationSerializer},
+    )
+    def post(self, request, crn, number):
+        access.person_for_change(request.user, crn)
+        terminations.termination_of(user=request.user, crn=crn, number=number)
+        data = NotificationSentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        terminations.notification_sent(
+            actor=request.user, crn=crn, number=number, **data.validated_data
+        )
+        sentence, termination = terminations.termination_of(
+            user=request.user, crn=crn, number=number
+        )
+        return Response(_termination_body(sentence, termination))

@@ -87,6 +87,11 @@ v1 = [
         api_transfers.TerminationView.as_view(),
         name="person-sentence-termination",
     ),
+    path(
+        "people/<str:crn>/sentences/<int:number>/termination/notifications",
+        api_transfers.TerminationNotificationView.as_view(),
+        name="person-sentence-termination-notifications",
+    ),
     # caseloads (helper "caseload")
     path("caseload/", api_caseload.CaseloadView.as_view(), name="caseload"),
     path("", include(router.urls)),

@@ -380,6 +380,27 @@ def test_api_terminates_and_reports_the_notifications(api, person):
     assert again.status_code == 400
 
 
+def test_api_records_that_a_partner_was_told(api, person):
+    sentence = sentence_of(person, CO)
+    base = f"/api/v1/people/{person.crn}/sentences/{sentence.number}/termination"
+    api.post(base, {"terminated_on": TODAY.isoformat(), "reason": "REVOKED"}, format="json")
+    told = api.post(
+        f"{base}/notifications",
+        {"partner": "POLICE", "notified_on": TODAY.isoformat(), "details": "By secure email"},
+        format="json",
+    )
+    assert told.status_code == 200, told.json()
+    sent = {n["partner"]: n["notified_on"] for n in told.json()["termination"]["notifications"]}
+    assert sent == {"COURT": None, "POLICE": TODAY.isoformat()}
+    unknown = api.post(
+        f"{base}/notifications",
+        {"partner": "PRESS", "notified_on": TODAY.isoformat()},
+        format="json",
+    )
+    assert unknown.status_code == 400
+    assert "partner" in {error["attr"] for error in unknown.json()["errors"]}
+
+
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
