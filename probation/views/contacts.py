@@ -16,6 +16,7 @@ from probation import access, audit, contacts
 from probation.forms_govuk import DateField, GovukForm
 from probation.models import ContactType, Outcome, Requirement, Sentence, User, UserKind
 from probation.pagination import page_context
+from probation.views.common import person_for_change_page
 
 
 class ContactFilterForm(GovukForm):
@@ -156,7 +157,7 @@ def contact_list(request, crn):
 @require_http_methods(["GET", "POST"])
 @login_required
 def contact_create(request, crn):
-    person = access.person_for_change(request.user, crn)
+    person = person_for_change_page(request, crn)
     initial = {"staff": request.user.pk, "starts_on": timezone.localdate()}
     form = ContactForm(request.POST or None, initial=initial, person=person, actor=request.user)
     if request.method == "POST" and form.is_valid():
@@ -177,7 +178,7 @@ def contact_create(request, crn):
 @require_http_methods(["GET", "POST"])
 @login_required
 def contact_update(request, crn, contact_id):
-    person = access.person_for_change(request.user, crn)
+    person = person_for_change_page(request, crn)
     contact = contacts.contact_detail(user=request.user, crn=crn, contact_id=contact_id)
     form = ContactForm(
         request.POST or None,

@@ -11,6 +11,7 @@ from probation import access, audit, selectors, services
 from probation.forms_govuk import DateField, GovukForm
 from probation.models import Gender, Organisation
 from probation.pagination import page_context
+from probation.views.common import person_for_change_page
 
 
 class PersonSearchForm(GovukForm):
@@ -169,7 +170,7 @@ def person_create(request):
 @require_http_methods(["GET", "POST"])
 @login_required
 def person_update(request, crn):
-    person = access.person_for_change(request.user, crn)
+    person = person_for_change_page(request, crn)
     initial = {name: getattr(person, name) for name in services.PERSON_EDITABLE_FIELDS}
     initial["ldu"] = person.ldu_id
     form = PersonForm(request.POST or None, initial=initial)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from probation import access, audit, plans
 from probation.forms_govuk import DateField, GovukForm
 from probation.models import Need, ReoffendingLikelihood, RiskLevel
+from probation.views.common import person_for_change_page
 
 
 class PlanAsAtForm(GovukForm):
@@ -106,7 +107,7 @@ def plan_detail(request, crn):
 @require_http_methods(["GET", "POST"])
 @login_required
 def plan_create(request, crn):
-    person = access.person_for_change(request.user, crn)
+    person = person_for_change_page(request, crn)
     current = plans.current_plan(person)
     initial = {name: getattr(current, name) for name in plans.PLAN_FIELDS} if current else {}
     form = PlanForm(request.POST or None, initial=initial)

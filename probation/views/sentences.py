@@ -24,6 +24,7 @@ from probation.models import (
 )
 from probation.models.sentences import COMMUNITY_SENTENCE_TYPES, PSS_DEFAULT_CODES
 from probation.orders import RequirementCode
+from probation.views.common import person_for_change_page
 
 
 def _whole_number(label, **kwargs):
@@ -187,7 +188,7 @@ def _requirement_parameters(code: str, data: dict) -> dict:
 @require_http_methods(["GET", "POST"])
 @login_required
 def sentence_create(request, crn):
-    person = access.person_for_change(request.user, crn)
+    person = person_for_change_page(request, crn)
     form = SentenceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -266,7 +267,7 @@ class SentenceUpdateForm(GovukForm):
 
 
 def _sentence_for_change_page(request, crn, number):
-    access.person_for_change(request.user, crn)
+    person_for_change_page(request, crn)
     return sentences.sentence_detail(user=request.user, crn=crn, number=number)
 
 

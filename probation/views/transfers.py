@@ -21,6 +21,7 @@ from probation.models import (
 )
 from probation.models.sentences import Partner, SentenceStatus, TerminationReason
 from probation.pagination import page_context
+from probation.views.common import person_for_change_page
 
 # --- Termination ----------------------------------------------------------------------------
 
@@ -149,7 +150,7 @@ class TransferRequestForm(GovukForm):
 @require_http_methods(["GET", "POST"])
 @login_required
 def transfer_create(request, crn):
-    person = access.person_for_change(request.user, crn)
+    person = person_for_change_page(request, crn)
     open_transfer = CaseTransfer.objects.filter(
         person=person, status=TransferStatus.REQUESTED
     ).first()

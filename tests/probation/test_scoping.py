@@ -328,3 +328,20 @@ def test_a_record_of_another_person_is_not_reached_through_an_own_crn(crc_b_pers
             values = {**_values(params, crc_b_person), "crn": own.crn}
             url = _url(route, values)
             assert client.get(url).status_code == 404, f"{role} GET {url}"
+
+
+def test_every_person_route_that_reads_writes_a_view_audit_row(callers):
+    """Reading a case – on any page or endpoint that names it – leaves a VIEW row naming the
+    person, so the audit trail answers "who looked at this case" for every route."""
+    from probation.models import AuditEvent
+
+    own = person_of("CRC11")
+    role, client = callers[0]
+    silent = []
+    for route, params in _person_routes():
+        url = _url(route, _values(params, own))
+        before = AuditEvent.objects.filter(action="VIEW", person_crn=own.crn).count()
+        assert client.get(url).status_code == 200, url
+        if AuditEvent.objects.filter(action="VIEW", person_crn=own.crn).count() == before:
+            silent.append(route)
+    assert silent == [], f"These routes show case data without auditing the view: {silent}"
