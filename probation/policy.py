@@ -92,3 +92,13 @@ UNPAID_WORK_MAX_HOURS_PER_SESSION = _env.int("UNPAID_WORK_MAX_HOURS_PER_SESSION"
 # Powers of Criminal Courts (Sentencing) Act 2000 s.1(4): sentence may be deferred for at
 # most six months from the date of the deferment.
 DEFERMENT_MAX_MONTHS = 6
+
+# --- Allocation (DOMAIN.md 4) ---------------------------------------------------------------
+# Risk of Serious Recidivism (RSR, a percentage): at or above the high threshold while RoSH is
+# below high, a case may go to a CRC only with a recorded clinical judgement; the medium band
+# starts at the medium threshold (issue "Allocation" defaults).
+RSR_HIGH_THRESHOLD = _env.float("RSR_HIGH_THRESHOLD", default=6.9)
+RSR_MEDIUM_THRESHOLD = _env.float("RSR_MEDIUM_THRESHOLD", default=3.0)
+# Foreign nationals given immediate custody of at least this many months meet the deportation
+# criteria and stay with the NPS (DOMAIN.md 4, rule 5).
+FOREIGN_NATIONAL_CUSTODY_MONTHS = 12

@@ -223,6 +223,9 @@ SPECTACULAR_SETTINGS = {
     # Several records have a "status"; name each choice set after its model.
     "ENUM_NAME_OVERRIDES": {
         "RequirementStatusEnum": "probation.models.sentences.RequirementStatus",
+        "RequirementCodeEnum": "probation.orders.RequirementCode",
+        "AllocationSentenceTypeEnum": "allocation.rules.SentenceKind",
+        "SentenceTypeEnum": "probation.models.sentences.SentenceType",
     },
 }
 

@@ -2,6 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from allocation import api as allocation_api
 from probation.api import calculations, views
 from probation.api import caseload as api_caseload
 from probation.api import contacts as api_contacts
@@ -18,6 +19,11 @@ v1 = [
         "calculations/supervision-periods",
         calculations.SupervisionPeriodsView.as_view(),
         name="supervision-periods",
+    ),
+    path(
+        "calculations/allocation",
+        allocation_api.AllocationCalculationView.as_view(),
+        name="allocation-calculation",
     ),
     # contacts and plan (helper "contacts")
     path(
