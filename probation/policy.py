@@ -102,3 +102,10 @@ RSR_MEDIUM_THRESHOLD = _env.float("RSR_MEDIUM_THRESHOLD", default=3.0)
 # Foreign nationals given immediate custody of at least this many months meet the deportation
 # criteria and stay with the NPS (DOMAIN.md 4, rule 5).
 FOREIGN_NATIONAL_CUSTODY_MONTHS = 12
+
+# --- Termination (DOMAIN.md 6, 8) -----------------------------------------------------------
+# DOMAIN.md 8: the NPS's statutory Victim Contact Scheme covers custodial sentences of 12
+# months or more for violent or sexual offences. The platform does not classify offences,
+# so the victim liaison unit is told of every custodial sentence of 12 months or more and
+# decides itself whether a victim opted in (telling it too often is safe, too rarely not).
+VICTIM_CONTACT_SCHEME_MIN_TERM_MONTHS = 12

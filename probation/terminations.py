@@ -9,6 +9,7 @@ the API call them.
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -55,12 +56,6 @@ TREATMENT_REQUIREMENTS = frozenset(
     }
 )
 
-# DOMAIN.md 8: the NPS's statutory Victim Contact Scheme covers custodial sentences of 12
-# months or more for violent or sexual offences. The platform does not classify offences,
-# so the victim liaison unit is told of every custodial sentence of 12 months or more and
-# decides itself whether a victim opted in (telling it too often is safe, too rarely not).
-VICTIM_CONTACT_SCHEME_MIN_TERM_MONTHS = 12
-
 
 def _term_months(sentence: Sentence) -> float:
     return (sentence.term_months or 0) + (sentence.term_days or 0) / 30.4375
@@ -79,7 +74,7 @@ def required_notifications(sentence: Sentence, reason: str) -> list[str]:
     - TREATMENT_PROVIDER when the order has a mental health, drug or alcohol treatment
       requirement;
     - VICTIM_LIAISON for a custodial sentence of 12 months or more, indeterminate ones
-      included (Victim Contact Scheme, see ``VICTIM_CONTACT_SCHEME_MIN_TERM_MONTHS``);
+      included (Victim Contact Scheme, the setting ``VICTIM_CONTACT_SCHEME_MIN_TERM_MONTHS``);
     - HOME_OFFICE for a foreign national (Immigration Enforcement tracks deportation
       cases, DOMAIN.md 1 and 4).
 
@@ -92,7 +87,8 @@ def required_notifications(sentence: Sentence, reason: str) -> list[str]:
     if codes & TREATMENT_REQUIREMENTS:
         partners.add(Partner.TREATMENT_PROVIDER)
     if sentence.sentence_type == SentenceType.CUSTODIAL and (
-        sentence.indeterminate or _term_months(sentence) >= VICTIM_CONTACT_SCHEME_MIN_TERM_MONTHS
+        sentence.indeterminate
+        or _term_months(sentence) >= settings.VICTIM_CONTACT_SCHEME_MIN_TERM_MONTHS
     ):
         partners.add(Partner.VICTIM_LIAISON)
     if sentence.person.foreign_national:
