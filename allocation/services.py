@@ -1,0 +1,230 @@
+"""Allocating a sentence: one atomic, audited action under row locks (DOMAIN.md 4).
+
+``allocation_confirm`` records the immutable decision, makes the chosen provider
+responsible, starts the new offender manager assignment (ending the NPS court team's
+interim one) and records the PbR cohort, all in one transaction. Two officers confirming
+the same sentence at once produce one decision: the person's row lock serialises them and a
+partial unique constraint backs it; the second is told who allocated it.
+"""
+
+import datetime
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+
+from allocation.models import AllocationDecision, AllocationKind
+from allocation.rules import AllocationFacts, Area, Decision, allocate
+from probation import access, audit, clock, services
+from probation.models import (
+    OffenderManagerAssignment,
+    Organisation,
+    Person,
+    PlanVersion,
+    Sentence,
+    SentenceStatus,
+    SentenceType,
+    Team,
+    User,
+)
+from probation.models.organisations import NPS_CODE
+
+ALLOCATING_ROLES = frozenset({"NPS_ALLOCATION_OFFICER"})
+
+_KIND = {
+    SentenceType.COMMUNITY_ORDER: "COMMUNITY_ORDER",
+    SentenceType.SUSPENDED_SENTENCE_ORDER: "SUSPENDED_SENTENCE_ORDER",
+    SentenceType.CUSTODIAL: "CUSTODY",
+    SentenceType.SENIOR_ATTENDANCE_CENTRE: "SENIOR_ATTENDANCE_CENTRE",
+    SentenceType.DEFERRED: "DEFERRED",
+}
+
+# What the officer supplies beyond the record (the rest comes from it).
+INPUT_FIELDS = (
+    "mappa",
+    "rosh",
+    "rsr_score",
+    "public_interest",
+    "previously_escalated_to_nps",
+    "aggregate_custody_last_5_years_months",
+)
+
+
+def _term_months(sentence: Sentence) -> int:
+    if sentence.sentence_type != SentenceType.CUSTODIAL or sentence.indeterminate:
+        return 0
+    end = sentence.sentence_date + relativedelta(
+        months=sentence.term_months or 0, days=sentence.term_days or 0
+    )
+    span = relativedelta(end, sentence.sentence_date)
+    return span.years * 12 + span.months
+
+
+def _area(person: Person, sentence: Sentence) -> Area:
+    ldu = sentence.court_ldu if person.no_fixed_abode and sentence.court_ldu_id else person.ldu
+    return Area(ldu=ldu.code, crc=ldu.crc.code, division=ldu.division.code)
+
+
+def current_manager(person: Person, sentence: Sentence) -> str | None:
+    """Who manages the person now for another sentence: the provider of their allocated,
+    active sentences ("NPS" or a CRC code), or None."""
+    allocated = (
+        Sentence.objects.filter(person=person, status=SentenceStatus.ACTIVE)
+        .exclude(pk=sentence.pk)
+        .filter(allocation_decisions__isnull=False)
+        .exists()
+    )
+    return person.responsible_provider.provider_code if allocated else None
+
+
+def facts_for(person: Person, sentence: Sentence, inputs: dict) -> AllocationFacts:
+    """The rules' facts for a recorded sentence: from the record, plus what the officer
+    supplies (MAPPA, RSR, public interest ...). RoSH defaults to the current plan's."""
+    unknown = set(inputs) - set(INPUT_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This cannot be given here"))
+    rosh = inputs.get("rosh")
+    if rosh is None:
+        rosh = (
+            PlanVersion.objects.filter(person=person)
+            .order_by("-version")
+            .values_list("rosh_level", flat=True)
+            .first()
+        )
+    return AllocationFacts(
+        sentence_type=_KIND[sentence.sentence_type],
+        sentence_date=sentence.sentence_date,
+        area=_area(person, sentence),
+        requirements=tuple(sentence.requirements.values_list("code", flat=True)),
+        custodial_term_months=_term_months(sentence),
+        indeterminate=sentence.indeterminate,
+        mappa=bool(inputs.get("mappa")),
+        rosh=rosh,
+        rsr_score=inputs.get("rsr_score"),
+        public_interest=inputs.get("public_interest") or "",
+        previously_escalated_to_nps=bool(inputs.get("previously_escalated_to_nps")),
+        foreign_national=person.foreign_national,
+        aggregate_custody_last_5_years_months=inputs.get("aggregate_custody_last_5_years_months")
+        or 0,
+        current_manager=current_manager(person, sentence),
+    )
+
+
+def _snapshot(facts: AllocationFacts) -> dict:
+    values = dict(facts.__dict__)
+    values["area"] = dict(facts.area.__dict__)
+    values["requirements"] = list(facts.requirements)
+    values["sentence_date"] = facts.sentence_date.isoformat()
+    return values
+
+
+@transaction.atomic
+def allocation_confirm(
+    *,
+    actor: User,
+    crn: str,
+    number: int,
+    decision: str,
+    team: Team,
+    offender_manager: User | None = None,
+    inputs: dict | None = None,
+    judgement: str = "",
+    review_by: datetime.date | None = None,
+    review_triggers: str = "",
+) -> AllocationDecision:
+    """Allocate one sentence to the NPS or a CRC (see the module docstring)."""
+    if not any(role.code in ALLOCATING_ROLES for role in access.effective_roles(actor)):
+        raise PermissionDenied("Only NPS allocation officers allocate cases.")
+    person = access.person_for_change(actor, crn, lock=True)
+    sentence = Sentence.objects.select_for_update().filter(person=person, number=number).first()
+    if sentence is None:
+        raise ValidationError({"number": "No sentence with that number for this person"})
+    earlier = (
+        AllocationDecision.objects.select_related("decided_by")
+        .filter(sentence=sentence, kind=AllocationKind.ALLOCATION)
+        .first()
+    )
+    if earlier is not None:
+        raise ValidationError(
+            f"{earlier.decided_by.get_full_name() or earlier.decided_by.username} allocated "
+            f"this sentence at {earlier.decided_at:%H:%M on %-d %B %Y}; nothing was changed"
+        )
+    if sentence.status != SentenceStatus.ACTIVE or not sentence.is_managed:
+        raise ValidationError("Only an active sentence that probation manages is allocated")
+
+    facts = facts_for(person, sentence, dict(inputs or {}))
+    recommendation = allocate(facts)
+    errors = {}
+    if recommendation.decision not in (Decision.NPS, Decision.CRC):
+        errors["decision"] = "; ".join(recommendation.reasons)
+    if decision not in (Decision.NPS, Decision.CRC):
+        errors["decision"] = "Select the NPS or the CRC"
+    departs = decision != recommendation.decision
+    judgement = (judgement or "").strip()
+    if (departs or recommendation.judgement_required) and not judgement:
+        errors["judgement"] = (
+            "Record your clinical judgement: the decision departs from the recommendation"
+            if departs
+            else "Record your clinical judgement: RSR is high while RoSH is below high"
+        )
+    if review_by is not None and review_by <= sentence.sentence_date:
+        errors["review_by"] = "The review-by date must be after the sentence date"
+    if errors:
+        raise ValidationError(errors)
+
+    if decision == Decision.NPS:
+        provider = Organisation.objects.get(code=NPS_CODE)
+    else:
+        code = (
+            recommendation.organisation
+            if recommendation.decision == Decision.CRC
+            else facts.area.crc
+        )
+        provider = Organisation.objects.get(code=code)
+    pbr_provider = provider if decision == Decision.CRC and recommendation.pbr_cohort else None
+    if decision == Decision.CRC and departs:
+        pbr_provider = provider  # an officer's CRC decision counts in that CRC's cohort
+
+    before = audit.snapshot(person)
+    person.responsible_provider = provider
+    person._history_user = actor
+    person.save(update_fields=["responsible_provider", "updated_at"])
+    services._check_assignment(person, team, offender_manager)
+    now = clock.now()
+    OffenderManagerAssignment.objects.filter(person=person, ended_at__isnull=True).update(
+        ended_at=now
+    )
+    services._start_assignment(
+        actor=actor, person=person, team=team, offender_manager=offender_manager, at=now
+    )
+    sentence.pbr_provider = pbr_provider
+    sentence._history_user = actor
+    sentence.save(update_fields=["pbr_provider", "updated_at"])
+    try:
+        with transaction.atomic():
+            allocation = AllocationDecision.objects.create(
+                sentence=sentence,
+                person=person,
+                recommended_decision=recommendation.decision,
+                recommended_rule=recommendation.rule,
+                reasons=recommendation.reasons,
+                inputs=_snapshot(facts),
+                decision=decision,
+                judgement=judgement,
+                organisation=provider,
+                team=team,
+                offender_manager=offender_manager,
+                pbr_provider=pbr_provider,
+                moves_existing_sentences=recommendation.moves_existing_sentences,
+                review_by=review_by,
+                review_triggers=review_triggers.strip(),
+                due_by=recommendation.due_by,
+                decided_at=now,
+                decided_by=actor,
+                within_deadline=clock.today() <= recommendation.due_by,
+            )
+    except IntegrityError:
+        raise ValidationError("This sentence has just been allocated by someone else") from None
+    audit.record_create(actor=actor, instance=allocation)
+    audit.record_update(actor=actor, instance=person, before=before)
+    return allocation
