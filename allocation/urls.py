@@ -1,6 +1,10 @@
-"""Pages of the allocation app, mounted at /allocation/ (empty until its part of the roadmap
-lands).
-"""
+"""Pages of the allocation app, mounted at /allocation/."""
+
+from django.urls import path
+
+from allocation import views
 
 app_name = "allocation"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.queue, name="queue"),
+]

@@ -16,6 +16,8 @@ def service(request):
     items = [("Home", "home", True)]
     items.append(("Find a person", "people", VIEW_PERSON in permissions))
     items.append(("Caseload", "caseload", VIEW_PERSON in permissions and _has_caseload(user)))
+    allocates = any(role.code == "NPS_ALLOCATION_OFFICER" for role in effective_roles(user))
+    items.append(("Allocation", "allocation:queue", allocates))
     items.append(("Organisations", "organisations", True))
     items.append(("Audit trail", "audit", SEARCH_AUDIT in permissions))
     path = request.path

@@ -66,7 +66,14 @@ ROLES: tuple[Role, ...] = (
         (VIEW_PERSON, ADD_PERSON, CHANGE_PERSON, VIEW_ORGANISATION),
         "You decide within one business day of sentence whether the NPS or a CRC manages "
         "each new case in your division.",
-        (_FIND, _ADD, _STRUCTURE),
+        (
+            NextStep(
+                "Allocate the cases awaiting allocation, soonest due first", "allocation:queue"
+            ),
+            _FIND,
+            _ADD,
+            _STRUCTURE,
+        ),
         division_wide=True,
     ),
     Role(

@@ -1,0 +1,53 @@
+"""Reads for allocation. Case data starts from ``probation.access``."""
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from allocation.models import AllocationDecision, AllocationKind
+from allocation.rules import due_by
+from probation import access, clock
+from probation.calendar import business_days_between
+from probation.models import Management, Sentence, SentenceStatus, User
+
+
+def awaiting_allocation(*, user: User, ldu: str | None = None, court: str = "") -> QuerySet:
+    """Sentences probation manages that no one has allocated yet, of people the user may
+    see – for an NPS allocation officer, their division's – soonest due first."""
+    allocated = AllocationDecision.objects.filter(
+        sentence=OuterRef("pk"), kind=AllocationKind.ALLOCATION
+    )
+    sentences = (
+        access.records_visible_to(user, Sentence.objects.all())
+        .filter(status=SentenceStatus.ACTIVE, management=Management.MANAGED)
+        .filter(~Exists(allocated))
+        .select_related("person", "person__ldu", "person__ldu__crc", "court_ldu")
+    )
+    organisation = user.organisation
+    if organisation is not None and organisation.kind == "NPS_DIVISION":
+        sentences = sentences.filter(person__ldu__division=organisation)
+    if ldu:
+        sentences = sentences.filter(person__ldu__code=ldu)
+    if court:
+        sentences = sentences.filter(court__icontains=court)
+    return sentences.order_by("sentence_date", "person__crn", "number")
+
+
+@dataclass(frozen=True)
+class Clock:
+    due_by: object
+    business_days_left: int  # 0 on the due date and after it
+    overdue_by: int  # business days past the due date; 0 when not overdue
+
+    @property
+    def overdue(self):
+        return self.overdue_by > 0
+
+
+def allocation_clock(sentence: Sentence, *, today=None) -> Clock:
+    """The one-business-day clock of a sentence awaiting allocation."""
+    today = today or clock.today()
+    due = due_by(sentence.sentence_date)
+    if today <= due:
+        return Clock(due, business_days_between(today, due), 0)
+    return Clock(due, 0, max(1, business_days_between(due, today)))
