@@ -51,3 +51,15 @@ def allocation_clock(sentence: Sentence, *, today=None) -> Clock:
     if today <= due:
         return Clock(due, business_days_between(today, due), 0)
     return Clock(due, 0, max(1, business_days_between(due, today)))
+
+
+def allocation_teams(person) -> list:
+    """Teams that can take the case: the NPS division's of the person's LDU and the home
+    CRC's."""
+    from probation.models import Team
+
+    return list(
+        Team.objects.filter(organisation_id__in=[person.ldu.division_id, person.ldu.crc_id])
+        .select_related("organisation")
+        .order_by("organisation__kind", "name")
+    )

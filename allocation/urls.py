@@ -7,4 +7,5 @@ from allocation import views
 app_name = "allocation"
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("<str:crn>/<int:number>/", views.allocate, name="allocate"),
 ]
