@@ -13,8 +13,14 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
-from allocation.models import AllocationDecision, AllocationKind
-from allocation.rules import AllocationFacts, Area, Decision, allocate
+from allocation import notify
+from allocation.models import (
+    AllocationDecision,
+    AllocationKind,
+    AllocationPoint,
+    AllocationReferral,
+)
+from allocation.rules import AllocationFacts, Area, Decision, allocate, due_by
 from probation import access, audit, clock, services
 from probation.models import (
     OffenderManagerAssignment,
@@ -29,7 +35,7 @@ from probation.models import (
 )
 from probation.models.organisations import NPS_CODE
 
-ALLOCATING_ROLES = frozenset({"NPS_ALLOCATION_OFFICER"})
+ALLOCATING_ROLES = frozenset({"NPS_ALLOCATION_OFFICER", "NPS_ALLOCATION_MANAGER"})
 
 _KIND = {
     SentenceType.COMMUNITY_ORDER: "COMMUNITY_ORDER",
@@ -185,21 +191,20 @@ def allocation_confirm(
     if decision == Decision.CRC and departs:
         pbr_provider = provider  # an officer's CRC decision counts in that CRC's cohort
 
-    before = audit.snapshot(person)
-    person.responsible_provider = provider
-    person._history_user = actor
-    person.save(update_fields=["responsible_provider", "updated_at"])
-    services._check_assignment(person, team, offender_manager)
     now = clock.now()
-    OffenderManagerAssignment.objects.filter(person=person, ended_at__isnull=True).update(
-        ended_at=now
-    )
-    services._start_assignment(
-        actor=actor, person=person, team=team, offender_manager=offender_manager, at=now
+    before = hand_over(
+        actor=actor,
+        person=person,
+        provider=provider,
+        team=team,
+        offender_manager=offender_manager,
+        at=now,
     )
     sentence.pbr_provider = pbr_provider
     sentence._history_user = actor
     sentence.save(update_fields=["pbr_provider", "updated_at"])
+    referral = AllocationReferral.objects.filter(sentence=sentence).first()
+    due = due_by(referral.received_on if referral else sentence.sentence_date)
     try:
         with transaction.atomic():
             allocation = AllocationDecision.objects.create(
@@ -218,13 +223,43 @@ def allocation_confirm(
                 moves_existing_sentences=recommendation.moves_existing_sentences,
                 review_by=review_by,
                 review_triggers=review_triggers.strip(),
-                due_by=recommendation.due_by,
+                point=referral.point if referral else AllocationPoint.NEW_SENTENCE,
+                division_id=person.ldu.division_id,
+                due_by=due,
                 decided_at=now,
                 decided_by=actor,
-                within_deadline=clock.today() <= recommendation.due_by,
+                within_deadline=clock.today() <= due,
             )
     except IntegrityError:
         raise ValidationError("This sentence has just been allocated by someone else") from None
     audit.record_create(actor=actor, instance=allocation)
     audit.record_update(actor=actor, instance=person, before=before)
+    notify.allocation_received(allocation)
     return allocation
+
+
+def hand_over(
+    *,
+    actor: User,
+    person: Person,
+    provider: Organisation,
+    team: Team,
+    offender_manager: User | None,
+    at: datetime.datetime,
+) -> dict:
+    """Make ``provider`` responsible for the person and start the new team's (or offender
+    manager's) assignment, ending the current one – the NPS court team's interim
+    responsibility at first allocation. Call under the person's row lock, inside the
+    caller's transaction; returns the person's audit snapshot from before."""
+    before = audit.snapshot(person)
+    person.responsible_provider = provider
+    person._history_user = actor
+    person.save(update_fields=["responsible_provider", "updated_at"])
+    services._check_assignment(person, team, offender_manager)
+    OffenderManagerAssignment.objects.filter(person=person, ended_at__isnull=True).update(
+        ended_at=at
+    )
+    services._start_assignment(
+        actor=actor, person=person, team=team, offender_manager=offender_manager, at=at
+    )
+    return before

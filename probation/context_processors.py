@@ -16,8 +16,12 @@ def service(request):
     items = [("Home", "home", True)]
     items.append(("Find a person", "people", VIEW_PERSON in permissions))
     items.append(("Caseload", "caseload", VIEW_PERSON in permissions and _has_caseload(user)))
-    allocates = any(role.code == "NPS_ALLOCATION_OFFICER" for role in effective_roles(user))
+    allocates = any(
+        role.code in ("NPS_ALLOCATION_OFFICER", "NPS_ALLOCATION_MANAGER")
+        for role in effective_roles(user)
+    )
     items.append(("Allocation", "allocation:queue", allocates))
+    items.append(("Notifications", "notifications", _has_caseload(user)))
     items.append(("Organisations", "organisations", True))
     items.append(("Audit trail", "audit", SEARCH_AUDIT in permissions))
     path = request.path

@@ -90,6 +90,7 @@ class DemoUser:
 DEMO_USERS = (
     DemoUser("nps.court", "NPS_COURT_OFFICER", "NPS-WAL", "Catrin", "Hughes"),
     DemoUser("nps.allocation", "NPS_ALLOCATION_OFFICER", "NPS-WAL", "Gareth", "Lloyd"),
+    DemoUser("nps.allocation.manager", "NPS_ALLOCATION_MANAGER", "NPS-WAL", "Elin", "Morgan"),
     DemoUser("nps.om", "NPS_OFFENDER_MANAGER", "NPS-WAL", "Sian", "Roberts"),
     DemoUser("nps.enforcement", "NPS_ENFORCEMENT_OFFICER", "NPS-WAL", "Owen", "Price"),
     DemoUser("nps.senior", "NPS_SENIOR_MANAGER", "NPS-WAL", "Megan", "Davies"),

@@ -77,6 +77,24 @@ ROLES: tuple[Role, ...] = (
         division_wide=True,
     ),
     Role(
+        "NPS_ALLOCATION_MANAGER",
+        "NPS allocation manager",
+        (OrganisationKind.NPS_DIVISION,),
+        (VIEW_PERSON, ADD_PERSON, CHANGE_PERSON, VIEW_ORGANISATION),
+        "You lead your division's allocation: you allocate, decide on cases flagged as "
+        "allocated in error, and are told each business morning of allocations past their "
+        "deadline.",
+        (
+            NextStep("Read the allocations past their deadline and other notices", "notifications"),
+            NextStep(
+                "Allocate the cases awaiting allocation, soonest due first", "allocation:queue"
+            ),
+            _FIND,
+            _STRUCTURE,
+        ),
+        division_wide=True,
+    ),
+    Role(
         "NPS_OFFENDER_MANAGER",
         "NPS offender manager",
         (OrganisationKind.NPS_DIVISION,),

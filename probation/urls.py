@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from probation.health import HealthView
-from probation.views import audit, contacts, home, organisations, people, plans
+from probation.views import audit, contacts, home, notifications, organisations, people, plans
 from probation.views import caseload as caseload_views
 from probation.views import sentences as sentence_views
 from probation.views import transfers as transfer_views
@@ -16,6 +16,12 @@ urlpatterns = [
         name="login",
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path(
+        "notifications/<int:notification_id>/read/",
+        notifications.notification_read,
+        name="notification-read",
+    ),
     path("people/", people.person_list, name="people"),
     path("people/new/", people.person_create, name="person-create"),
     path("people/<str:crn>/", people.person_detail, name="person-detail"),

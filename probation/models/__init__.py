@@ -3,6 +3,7 @@ sentences, contacts, plans and transfers, and the audit trail."""
 
 from probation.models.audit import AuditEvent
 from probation.models.contacts import APPOINTMENT_TYPES, Contact, ContactType, Outcome
+from probation.models.notifications import Notification, NotificationKind
 from probation.models.organisations import Organisation, OrganisationKind, Team
 from probation.models.people import (
     CrnSequence,
@@ -13,7 +14,14 @@ from probation.models.people import (
     PersonGroupObjectPermission,
     PersonUserObjectPermission,
 )
-from probation.models.plans import Need, PlanVersion, ReoffendingLikelihood, RiskLevel
+from probation.models.plans import (
+    Need,
+    PlanVersion,
+    ReoffendingLikelihood,
+    RiskLevel,
+    RsrScore,
+    RsrSource,
+)
 from probation.models.sentences import (
     ConditionKind,
     DiscretionaryCategory,
@@ -51,6 +59,8 @@ __all__ = [
     "LicenceCondition",
     "Management",
     "Need",
+    "Notification",
+    "NotificationKind",
     "OffenderManagerAssignment",
     "Organisation",
     "OrganisationKind",
@@ -68,6 +78,8 @@ __all__ = [
     "Requirement",
     "RequirementStatus",
     "RiskLevel",
+    "RsrScore",
+    "RsrSource",
     "Sentence",
     "SentenceStatus",
     "SentenceType",

@@ -70,3 +70,40 @@ class PlanVersion(models.Model):
 
     def __str__(self):
         return f"Plan v{self.version} of {self.person.crn}"
+
+
+class RsrSource(models.TextChoices):
+    OASYS = "OASYS", "OASys assessment"
+    PRE_SENTENCE_REPORT = "PRE_SENTENCE_REPORT", "Pre-sentence report"
+    POST_SENTENCE_INTERVIEW = "POST_SENTENCE_INTERVIEW", "Post-sentence interview"
+    STATIC_FACTORS = "STATIC_FACTORS", "Static factors only"
+
+
+class RsrScore(models.Model):
+    """A Risk of Serious Recidivism score (DOMAIN.md 4): the probability, as a percentage,
+    of a seriously harmful reoffence within 12 months, with the date it was calculated and
+    what it was calculated from. Scores are added, never edited; the newest is current."""
+
+    person = models.ForeignKey(
+        "probation.Person", on_delete=models.CASCADE, related_name="rsr_scores"
+    )
+    score = models.DecimalField(max_digits=5, decimal_places=2, db_comment="Percentage, 0–100")
+    assessed_on = models.DateField(db_comment="When the score was calculated")
+    source = models.CharField(max_length=32, choices=RsrSource.choices)
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey("probation.User", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["person", "-assessed_on", "-recorded_at"]
+        db_table_comment = "Risk of Serious Recidivism scores; the newest is current"
+        constraints = [
+            models.CheckConstraint(
+                name="rsr_score_is_a_percentage", condition=Q(score__gte=0) & Q(score__lte=100)
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["person", "-assessed_on", "-recorded_at"], name="rsr_current_idx")
+        ]
+
+    def __str__(self):
+        return f"RSR {self.score}% of {self.person.crn} on {self.assessed_on}"

@@ -88,6 +88,12 @@ def _requirement_id(person):
 CHILD_PARAMETERS["requirement_id"] = _requirement_id
 # Parameters of reference data everyone may read (organisation codes).
 REFERENCE_PARAMETERS = {"code"}
+# Parameters of records addressed to the user rather than about one person, each fetched
+# through its own scoped selector and tested there.
+ADDRESSED_PARAMETERS = {
+    "notification_id": "probation.notifications.notifications_for "
+    "(tests/probation/test_notifications.py)",
+}
 # Namespaces that hold no case data: the admin registers no case model (asserted below).
 EXCLUDED_PREFIXES = ("admin/",)
 # Routes outside the scoping layer on purpose, each with its reason.
@@ -128,7 +134,9 @@ def _url(route: str, values: dict) -> str:
     return "/" + url
 
 
-KNOWN_PARAMETERS = PERSON_PARAMETERS | REFERENCE_PARAMETERS | set(CHILD_PARAMETERS)
+KNOWN_PARAMETERS = (
+    PERSON_PARAMETERS | REFERENCE_PARAMETERS | set(CHILD_PARAMETERS) | set(ADDRESSED_PARAMETERS)
+)
 
 
 def test_every_route_parameter_is_known():
