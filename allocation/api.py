@@ -1,13 +1,21 @@
 """``POST /api/v1/calculations/allocation``: the allocation rules for court staff before
-sentence. No case data is read or stored; the LDU codes are reference data."""
+sentence. No case data is read or stored; the LDU codes are reference data.
 
-from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import serializers
+``GET /api/v1/allocations/``: the feed of allocation decisions partner systems poll, scoped
+by ``allocation.feed``."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from allocation import feed, instructions
+from allocation.models import AllocationDecision
 from allocation.rules import AllocationFacts, Area, Decision, Rule, SentenceKind, allocate
-from probation.models import Organisation, OrganisationKind
+from probation.api.pagination import Pagination
+from probation.contacts import first_appointment_due
+from probation.models import Organisation, OrganisationKind, SentenceType
 from probation.orders import RequirementCode
 
 _RULES = "; ".join(f"`{rule.value}`: {rule.label}" for rule in Rule)
@@ -133,3 +141,158 @@ class AllocationCalculationView(APIView):
         given = AllocationRequest(data=request.data)
         given.is_valid(raise_exception=True)
         return Response(AllocationResponse(allocate(given.facts())).data)
+
+
+# --- The allocations feed: ``GET /api/v1/allocations/?since=`` (allocation.feed) ----------
+
+
+class TeamReference(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    ldu = serializers.CharField(source="ldu.code", help_text="Code of the LDU the team is based in")
+
+
+class ReportingInstructionsSerializer(serializers.Serializer):
+    ldu = serializers.CharField(
+        allow_null=True, help_text="The LDU they are for; null for the CRC's default"
+    )
+    office = serializers.CharField()
+    address = serializers.CharField()
+    telephone = serializers.CharField()
+    instructions = serializers.CharField()
+    report_by = serializers.DateField(
+        allow_null=True,
+        help_text="When the first appointment is due (the first-appointment standard, "
+        "FIRST_APPOINTMENT_WITHIN_BUSINESS_DAYS after sentence or release); null while a "
+        "custodial sentence has no release date",
+    )
+
+
+class AllocationEventSerializer(serializers.ModelSerializer):
+    crn = serializers.CharField(source="person.crn")
+    sentence = serializers.IntegerField(
+        source="sentence.number", help_text="The sentence (event) number of the person"
+    )
+    sentence_type = serializers.ChoiceField(
+        source="sentence.sentence_type", choices=SentenceType.choices
+    )
+    organisation = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text='The provider now responsible: "NPS" or a CRC'
+    )
+    team = TeamReference(help_text="The team that took the case")
+    offender_manager = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Username, if one was named",
+    )
+    pbr_provider = serializers.SlugRelatedField(
+        slug_field="code",
+        read_only=True,
+        allow_null=True,
+        help_text="The CRC whose payment-by-results cohort the sentence joined; null for none",
+    )
+    rule = serializers.ChoiceField(
+        source="recommended_rule",
+        choices=Rule.choices,
+        help_text=f"The rule that fired for the recommendation. {_RULES}",
+    )
+    reasons = serializers.ListField(child=serializers.CharField())
+    replaces = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text="A reallocation: the id of the decision it supersedes",
+    )
+    reporting_instructions = ReportingInstructionsSerializer(
+        allow_null=True,
+        help_text="The CRC's first-appointment reporting instructions given to the person; "
+        "null for an NPS decision or when the CRC has configured none",
+    )
+
+    class Meta:
+        model = AllocationDecision
+        fields = [
+            "id",
+            "kind",
+            "point",
+            "crn",
+            "sentence",
+            "sentence_type",
+            "decision",
+            "organisation",
+            "team",
+            "offender_manager",
+            "pbr_provider",
+            "recommended_decision",
+            "rule",
+            "reasons",
+            "judgement",
+            "review_by",
+            "review_triggers",
+            "due_by",
+            "decided_at",
+            "within_deadline",
+            "replaces",
+            "reporting_instructions",
+        ]
+
+
+class FeedQuery(serializers.Serializer):
+    since = serializers.DateTimeField(required=False)
+
+
+class ByDecidedAt(Pagination):
+    """Oldest first, so a partner polls forward: follow ``next`` until it is null, keep the
+    last cursor (or the last ``decided_at``) for the next poll."""
+
+    ordering = ("decided_at", "id")
+
+
+@extend_schema(
+    summary="Allocation decisions concerning the caller's organisation, oldest first",
+    parameters=[
+        OpenApiParameter(
+            "since",
+            OpenApiTypes.DATETIME,
+            description="Only decisions made at or after this instant (ISO 8601, e.g. "
+            "2026-12-24T09:00:00Z; without an offset, UK local time)",
+        )
+    ],
+)
+class AllocationFeedView(generics.ListAPIView):
+    """The allocations feed partner systems poll (``allocation.feed``): a CRC reads the
+    decisions that gave it a case, of people it may still see; an NPS division those that
+    kept a case with the NPS in that division; NOMS every decision. Each carries the
+    rules' recommendation and reasons, the officer's decision and the person's
+    first-appointment reporting instructions."""
+
+    serializer_class = AllocationEventSerializer
+    pagination_class = ByDecidedAt
+    filter_backends = []
+    queryset = AllocationDecision.objects.none()  # schema only: rows come from the feed
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return AllocationDecision.objects.none()
+        query = FeedQuery(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return feed.allocations_visible_to(
+            self.request.user, since=query.validated_data.get("since")
+        )
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        chosen = instructions.reporting_instructions_for_many(page)
+        for decision in page:
+            given = chosen[decision.pk]
+            decision.reporting_instructions = None
+            if given is not None:
+                decision.reporting_instructions = {
+                    "ldu": given.ldu.code if given.ldu_id else None,
+                    "office": given.office,
+                    "address": given.address,
+                    "telephone": given.telephone,
+                    "instructions": given.instructions,
+                    "report_by": first_appointment_due(decision.sentence),
+                }
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -2,14 +2,23 @@
 
 from dataclasses import dataclass
 
+from dateutil.relativedelta import relativedelta
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.db.models.functions import Coalesce
 
-from allocation.models import AllocationDecision, AllocationKind
+from allocation.models import AllocationDecision, AllocationKind, AllocationReferral
 from allocation.rules import due_by
 from probation import access, clock
 from probation.calendar import business_days_between
-from probation.models import Management, Sentence, SentenceStatus, User
+from probation.models import (
+    Management,
+    PlanVersion,
+    RsrScore,
+    Sentence,
+    SentenceStatus,
+    SentenceType,
+    User,
+)
 
 # When a sentence's one-business-day allocation clock starts: the referral's date for a
 # transfer in or a youth-to-adult transition, else the sentence date (DOMAIN.md 4 "When").
@@ -76,4 +85,83 @@ def allocation_teams(person) -> list:
         Team.objects.filter(organisation_id__in=[person.ldu.division_id, person.ldu.crc_id])
         .select_related("organisation")
         .order_by("organisation__kind", "name")
+    )
+
+
+def current_decision(sentence: Sentence) -> AllocationDecision | None:
+    """The decision in force for the sentence: its latest, of any kind (an allocation, a
+    reallocation or a concurrent move); None while it awaits allocation."""
+    return (
+        AllocationDecision.objects.select_related(
+            "organisation", "team", "team__ldu", "offender_manager", "decided_by", "pbr_provider"
+        )
+        .filter(sentence=sentence)
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
+
+
+def current_decisions(sentences: QuerySet) -> list[AllocationDecision]:
+    """The decision in force for each of these sentences – its latest: an allocation, a
+    reallocation or a concurrent move – in one query."""
+    newer = AllocationDecision.objects.filter(
+        sentence_id=OuterRef("sentence_id"), decided_at__gt=OuterRef("decided_at")
+    )
+    return list(AllocationDecision.objects.filter(sentence__in=sentences).filter(~Exists(newer)))
+
+
+def current_rsr(person) -> RsrScore | None:
+    """The person's current RSR score: the most recently calculated."""
+    return RsrScore.objects.filter(person=person).order_by("-assessed_on", "-recorded_at").first()
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the record says about a case awaiting allocation, shown beside the decision."""
+
+    plan: object  # the current PlanVersion or None
+    rsr: object  # the current RsrScore or None
+    referral: object  # the AllocationReferral or None
+    other_sentences: list
+    custody_sentences: list
+
+    @property
+    def initial(self) -> dict:
+        """The allocation form's starting values, from the record."""
+        initial = {}
+        if self.plan is not None:
+            initial["rosh"] = self.plan.rosh_level
+        if self.rsr is not None:
+            initial.update(
+                rsr_score=self.rsr.score,
+                rsr_assessed_on=self.rsr.assessed_on,
+                rsr_source=self.rsr.source,
+            )
+        return initial
+
+
+def case_facts(person, sentence: Sentence) -> CaseFacts:
+    """The person's current plan (RoSH), RSR, how the sentence arrived, their other active
+    sentences and their custodial sentences of the last five years."""
+    others = list(
+        Sentence.objects.filter(person=person, status=SentenceStatus.ACTIVE)
+        .exclude(pk=sentence.pk)
+        .order_by("number")
+    )
+    five_years_ago = sentence.sentence_date - relativedelta(years=5)
+    custody = list(
+        Sentence.objects.filter(
+            person=person,
+            sentence_type=SentenceType.CUSTODIAL,
+            sentence_date__gte=five_years_ago,
+        )
+        .exclude(pk=sentence.pk)
+        .order_by("-sentence_date")
+    )
+    return CaseFacts(
+        plan=PlanVersion.objects.filter(person=person).order_by("-version").first(),
+        rsr=current_rsr(person),
+        referral=AllocationReferral.objects.filter(sentence=sentence).first(),
+        other_sentences=others,
+        custody_sentences=custody,
     )

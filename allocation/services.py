@@ -8,6 +8,7 @@ partial unique constraint backs it; the second is told who allocated it.
 """
 
 import datetime
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,12 +22,15 @@ from allocation.models import (
     AllocationReferral,
 )
 from allocation.rules import AllocationFacts, Area, Decision, allocate, due_by
+from allocation.selectors import current_decisions, current_rsr
 from probation import access, audit, clock, services
 from probation.models import (
     OffenderManagerAssignment,
     Organisation,
     Person,
     PlanVersion,
+    RsrScore,
+    RsrSource,
     Sentence,
     SentenceStatus,
     SentenceType,
@@ -53,6 +57,8 @@ INPUT_FIELDS = (
     "public_interest",
     "previously_escalated_to_nps",
     "aggregate_custody_last_5_years_months",
+    "rsr_assessed_on",
+    "rsr_source",
 )
 
 
@@ -106,7 +112,7 @@ def facts_for(person: Person, sentence: Sentence, inputs: dict) -> AllocationFac
         indeterminate=sentence.indeterminate,
         mappa=bool(inputs.get("mappa")),
         rosh=rosh,
-        rsr_score=inputs.get("rsr_score"),
+        rsr_score=_rsr_score(person, inputs),
         public_interest=inputs.get("public_interest") or "",
         previously_escalated_to_nps=bool(inputs.get("previously_escalated_to_nps")),
         foreign_national=person.foreign_national,
@@ -114,6 +120,57 @@ def facts_for(person: Person, sentence: Sentence, inputs: dict) -> AllocationFac
         or 0,
         current_manager=current_manager(person, sentence),
     )
+
+
+def _rsr_score(person: Person, inputs: dict) -> float | None:
+    """The score the officer gives, else the person's current one."""
+    if inputs.get("rsr_score") is not None:
+        return float(inputs["rsr_score"])
+    latest = current_rsr(person)
+    return float(latest.score) if latest else None
+
+
+def _record_rsr(*, actor: User, person: Person, inputs: dict, errors: dict) -> dict | None:
+    """An RSR score the officer gives must say when and from what it was calculated; a new
+    one is kept as the person's current score. Returns the score used, for the snapshot."""
+    score = inputs.get("rsr_score")
+    if score is None:
+        latest = current_rsr(person)
+        return _rsr_dict(latest) if latest else None
+    assessed_on, source = inputs.get("rsr_assessed_on"), inputs.get("rsr_source") or ""
+    if assessed_on is None:
+        errors["rsr_assessed_on"] = "Enter the date the RSR score was calculated"
+    elif assessed_on > clock.today():
+        errors["rsr_assessed_on"] = "The date the RSR score was calculated must be in the past"
+    if source not in RsrSource.values:
+        errors["rsr_source"] = "Select what the RSR score was calculated from"
+    if errors:
+        return None
+    latest = current_rsr(person)
+    if latest and (float(latest.score), latest.assessed_on, latest.source) == (
+        float(score),
+        assessed_on,
+        source,
+    ):
+        return _rsr_dict(latest)
+    recorded = RsrScore.objects.create(
+        person=person,
+        score=Decimal(str(score)),
+        assessed_on=assessed_on,
+        source=source,
+        recorded_at=clock.now(),
+        recorded_by=actor,
+    )
+    audit.record_create(actor=actor, instance=recorded)
+    return _rsr_dict(recorded)
+
+
+def _rsr_dict(rsr: RsrScore) -> dict:
+    return {
+        "score": float(rsr.score),
+        "assessed_on": rsr.assessed_on.isoformat(),
+        "source": rsr.source,
+    }
 
 
 def _snapshot(facts: AllocationFacts) -> dict:
@@ -175,6 +232,7 @@ def allocation_confirm(
         )
     if review_by is not None and review_by <= sentence.sentence_date:
         errors["review_by"] = "The review-by date must be after the sentence date"
+    rsr = _record_rsr(actor=actor, person=person, inputs=dict(inputs or {}), errors=errors)
     if errors:
         raise ValidationError(errors)
 
@@ -213,7 +271,7 @@ def allocation_confirm(
                 recommended_decision=recommendation.decision,
                 recommended_rule=recommendation.rule,
                 reasons=recommendation.reasons,
-                inputs=_snapshot(facts),
+                inputs={**_snapshot(facts), "rsr": rsr},
                 decision=decision,
                 judgement=judgement,
                 organisation=provider,
@@ -234,8 +292,58 @@ def allocation_confirm(
         raise ValidationError("This sentence has just been allocated by someone else") from None
     audit.record_create(actor=actor, instance=allocation)
     audit.record_update(actor=actor, instance=person, before=before)
+    if allocation.decision == Decision.NPS and recommendation.moves_existing_sentences:
+        _move_concurrent_sentences(actor=actor, allocation=allocation)
     notify.allocation_received(allocation)
     return allocation
+
+
+def _move_concurrent_sentences(*, actor: User, allocation: AllocationDecision) -> None:
+    """A concurrent order that meets an NPS rule takes the person's other sentences, which
+    a CRC managed, to the NPS with it (DOMAIN.md 4, rule 6): each gets a CONCURRENT
+    decision superseding its current one, so its history shows when and why it moved.
+
+    Their PbR cohort is left as it was: DOMAIN.md does not move it, and a case the NPS
+    takes over from a CRC on risk stays in that CRC's cohort (DOMAIN.md 5) – the same
+    choice here."""
+    moved = []
+    for current in current_decisions(
+        Sentence.objects.filter(person=allocation.person, status=SentenceStatus.ACTIVE).exclude(
+            pk=allocation.sentence_id
+        )
+    ):
+        if current.decision == Decision.NPS:
+            continue
+        moved.append(
+            AllocationDecision(
+                sentence_id=current.sentence_id,
+                person=allocation.person,
+                kind=AllocationKind.CONCURRENT,
+                point=current.point,
+                division_id=allocation.division_id,
+                replaces=current,
+                recommended_decision=Decision.NPS,
+                recommended_rule=allocation.recommended_rule,
+                reasons=[
+                    f"Moved to the NPS with sentence {allocation.sentence.number}, a "
+                    "concurrent order that meets an NPS rule: both sentences go to the NPS.",
+                    *allocation.reasons,
+                ],
+                inputs=allocation.inputs,
+                decision=Decision.NPS,
+                judgement=allocation.judgement,
+                organisation=allocation.organisation,
+                team=allocation.team,
+                offender_manager=allocation.offender_manager,
+                pbr_provider=current.pbr_provider,
+                due_by=current.due_by,
+                decided_at=allocation.decided_at,
+                decided_by=actor,
+                within_deadline=current.within_deadline,
+            )
+        )
+    for decision in AllocationDecision.objects.bulk_create(moved):
+        audit.record_create(actor=actor, instance=decision)
 
 
 def hand_over(

@@ -7,11 +7,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from allocation import rules, selectors, services
+from allocation import instructions, reallocation, referrals, rules, selectors, services
 from allocation.models import AllocationDecision, AllocationKind
 from probation import access, audit
 from probation.forms_govuk import DateField, GovukForm
-from probation.models import RiskLevel, Sentence
+from probation.models import RiskLevel, RsrSource, Sentence
 from probation.pagination import page_context
 
 
@@ -49,6 +49,16 @@ class AllocationForm(GovukForm):
         max_value=100,
         decimal_places=2,
         widget=forms.TextInput(attrs={"width": "5", "inputmode": "decimal"}),
+    )
+    rsr_assessed_on = DateField(
+        label="Date the RSR score was calculated",
+        required=False,
+        help_text="For example, 27 3 2026",
+    )
+    rsr_source = forms.ChoiceField(
+        label="RSR calculated from",
+        choices=[("", "Choose a source"), *RsrSource.choices],
+        required=False,
     )
     public_interest = forms.CharField(
         label="Exceptional public interest (optional)",
@@ -97,6 +107,14 @@ class AllocationForm(GovukForm):
             (team.pk, f"{team.name} ({team.organisation.name})") for team in teams
         ]
 
+    def initial_inputs(self) -> dict:
+        """The rules' inputs from the record, before the officer changes anything."""
+        return {
+            name: self.initial[name]
+            for name in ("rosh", "rsr_score", "rsr_assessed_on", "rsr_source")
+            if self.initial.get(name) not in (None, "")
+        }
+
     def inputs(self) -> dict:
         data = self.cleaned_data
         score = data.get("rsr_score")
@@ -104,6 +122,8 @@ class AllocationForm(GovukForm):
             "mappa": data.get("mappa", False),
             "rosh": data.get("rosh") or None,
             "rsr_score": float(score) if score is not None else None,
+            "rsr_assessed_on": data.get("rsr_assessed_on"),
+            "rsr_source": data.get("rsr_source") or "",
             "public_interest": data.get("public_interest", ""),
             "previously_escalated_to_nps": data.get("previously_escalated_to_nps", False),
             "aggregate_custody_last_5_years_months": data.get(
@@ -136,7 +156,8 @@ def allocate(request, crn, number):
         role.code in services.ALLOCATING_ROLES for role in access.effective_roles(request.user)
     )
     teams = selectors.allocation_teams(person)
-    form = AllocationForm(request.POST or None, teams=teams)
+    facts = selectors.case_facts(person, sentence)
+    form = AllocationForm(request.POST or None, teams=teams, initial=facts.initial)
     recommendation = None
     if request.method == "POST":
         if not may_allocate:
@@ -166,7 +187,7 @@ def allocate(request, crn, number):
             except ValidationError as error:
                 form.add_service_errors(error)
     elif may_allocate:
-        recommendation = rules.allocate(services.facts_for(person, sentence, {}))
+        recommendation = rules.allocate(services.facts_for(person, sentence, form.initial_inputs()))
     return render(
         request,
         "allocation/allocate.html",
@@ -181,5 +202,18 @@ def allocate(request, crn, number):
             if recommendation
             else "",
             "clock": selectors.allocation_clock(sentence),
+            # Once decided: the first-appointment reporting instructions of the decision in
+            # force (allocation.instructions), also printable on their own page.
+            **(
+                instructions.instructions_context(sentence, selectors.current_decision(sentence))
+                if decided
+                else {}
+            ),
+            # Once decided: the decision in force, the history and flags of allocation in error.
+            **(reallocation.history_context(request.user, person, sentence) if decided else {}),
+            "facts": facts,
+            "may_refer": decided is None
+            and referrals.may_record_referral(request.user)
+            and access.can_change(request.user, person),
         },
     )

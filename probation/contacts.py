@@ -299,6 +299,17 @@ def sentence_start(sentence: Sentence) -> datetime.date | None:
     return sentence.sentence_date
 
 
+def first_appointment_due(sentence: Sentence) -> datetime.date | None:
+    """The date the first appointment of a sentence is due by: ``FIRST_APPOINTMENT_WITHIN_
+    BUSINESS_DAYS`` business days after supervision starts (``sentence_start``); None while
+    a custodial sentence has no release date. No query: the allocation page, the printed
+    reporting instructions and the allocations feed all give this date."""
+    start = sentence_start(sentence)
+    if start is None:
+        return None
+    return calendar.add_business_days(start, settings.FIRST_APPOINTMENT_WITHIN_BUSINESS_DAYS)
+
+
 class FirstAppointmentStatus:
     MET = "met"
     LATE = "late"
@@ -325,7 +336,6 @@ def first_appointment(person: Person, *, today: datetime.date | None = None) -> 
             person=person, contact_type__in=APPOINTMENT_TYPES, outcome__in=ATTENDED_OUTCOMES
         ).values_list("starts_at", flat=True)
     )
-    within = settings.FIRST_APPOINTMENT_WITHIN_BUSINESS_DAYS
     result = {}
     for sentence in sentences:
         start = sentence_start(sentence)
@@ -334,7 +344,7 @@ def first_appointment(person: Person, *, today: datetime.date | None = None) -> 
             entry["status"] = FirstAppointmentStatus.AWAITING_RELEASE
             result[sentence.number] = entry
             continue
-        due = calendar.add_business_days(start, within)
+        due = first_appointment_due(sentence)
         seen = next((d for d in dates if d >= start), None)
         entry.update(due=due, date=seen)
         if seen is not None:

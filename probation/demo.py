@@ -18,7 +18,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from faker import Faker
 
-from probation import audit, orders, services
+from probation import audit, calendar, orders, services
 from probation.models import (
     Contact,
     ContactType,
@@ -57,6 +57,11 @@ PNC_KNOWN_SHARE = 0.9
 CASELOAD_PER_CRC_OFFENDER_MANAGER = 45
 CASELOAD_PER_NPS_OFFENDER_MANAGER = 30
 BATCH = 5000
+# People just sentenced and awaiting allocation, per NPS division (``--pending-allocations``):
+# sentenced this many business days before the seed's day, most today or yesterday, so the
+# allocation queue shows cases due today and tomorrow and a few overdue. Demo figures.
+PENDING_ALLOCATIONS_PER_DIVISION = 10
+PENDING_SENTENCED_BUSINESS_DAYS_AGO = ((0, 0.4), (1, 0.4), (2, 0.15), (3, 0.05))
 
 NATIONALITIES = [
     "Polish",
@@ -170,14 +175,77 @@ def _teams() -> dict[int, dict[str, Team]]:
     return teams
 
 
+# CRCs' first-appointment reporting instructions (allocation.instructions): every CRC a
+# default, and the LDUs of the demo offender managers' teams their own. Telephone numbers
+# are from Ofcom's range reserved for drama (0113 496 0000-0999), so none rings anyone.
+DEMO_INSTRUCTION_LDUS = ("LDU1101", "LDU1102", "LDU2001")
+DEMO_REPORTING_INSTRUCTIONS = (
+    "Bring this letter and photo identification (a passport, driving licence or bank card). "
+    "Ask at reception for the duty officer.\n"
+    "Your first appointment takes about an hour: your offender manager explains your order, "
+    "what you must do and what happens if you do not.\n"
+    "If you need an interpreter or have a disability, telephone the office before you come."
+)
+
+
+def seed_reporting_instructions() -> int:
+    """Give every CRC a default set of reporting instructions and a few LDUs their own
+    (idempotent: instructions already there, perhaps edited in the admin, are kept).
+    Returns how many were created."""
+    from allocation.models import ReportingInstruction  # the allocation app's model
+
+    created = 0
+    for crc in Organisation.objects.crcs():
+        first_ldu = Organisation.objects.ldus().filter(crc=crc).order_by("code").first()
+        _, new = ReportingInstruction.objects.get_or_create(
+            crc=crc,
+            ldu=None,
+            defaults={
+                "office": f"{crc.name} reporting centre, {first_ldu.name}",
+                "address": f"Probation Office\n1 Court Street\n{first_ldu.name}",
+                "telephone": f"0113 496 0{crc.cpa_number:02d}0",
+                "instructions": DEMO_REPORTING_INSTRUCTIONS,
+            },
+        )
+        created += new
+    for number, ldu in enumerate(
+        Organisation.objects.ldus().filter(code__in=DEMO_INSTRUCTION_LDUS).select_related("crc"),
+        start=1,
+    ):
+        _, new = ReportingInstruction.objects.get_or_create(
+            crc=ldu.crc,
+            ldu=ldu,
+            defaults={
+                "office": f"{ldu.name} probation office",
+                "address": f"Probation Office\n{number} Station Road\n{ldu.name}",
+                "telephone": f"0113 496 0{ldu.crc.cpa_number:02d}{number}",
+                "instructions": DEMO_REPORTING_INSTRUCTIONS
+                + f"\nThe {ldu.name} office is open 9am to 5pm, Monday to Friday.",
+            },
+        )
+        created += new
+    return created
+
+
 def _date_of_birth(rng: random.Random, today: datetime.date) -> datetime.date:
     # Ages 18-80, most in their twenties and thirties.
     age_days = int(18 * 365.25 + min(rng.gammavariate(2.0, 7.0), 62) * 365.25)
     return today - datetime.timedelta(days=age_days + rng.randint(0, 364))
 
 
-def seed(*, offenders: int, seed: int, today: datetime.date, progress=None) -> dict:
-    """Create ``offenders`` people and the staff to manage them. Returns counts."""
+def seed(
+    *,
+    offenders: int,
+    seed: int,
+    today: datetime.date,
+    progress=None,
+    pending_allocations: int = PENDING_ALLOCATIONS_PER_DIVISION,
+) -> dict:
+    """Create ``offenders`` people and the staff to manage them. Returns counts.
+
+    Every managed sentence is allocated to the person's provider (``allocation.demo``)
+    except, in each NPS division, up to ``pending_allocations`` people just sentenced, held
+    by the NPS court team: the allocation queue's cases."""
     rng = random.Random(seed)
     fake = Faker("en_GB")
     fake.seed_instance(seed)
@@ -196,12 +264,16 @@ def seed(*, offenders: int, seed: int, today: datetime.date, progress=None) -> d
     with transaction.atomic():
         demo_users = create_demo_users(today=today)
         teams = _teams()
+        seed_reporting_instructions()
         crns = services.reserve_crns(offenders)
         pinned = _demo_caseload_homes(demo_users, offenders=offenders, nps=nps)
         created = 0
         per_ldu: dict[int, dict[str, int]] = {}
         # (person id, LDU id, "NPS" or "CRC", on a caseload: has an active managed sentence)
         managed: list[tuple[int, int, str, bool]] = []
+        awaiting = dict.fromkeys({ldu.division_id for ldu in ldus}, pending_allocations)
+        pending_people: list[int] = []
+        first_person = last_person = None
         for start in range(0, offenders, BATCH):
             batch = []
             for index in range(start, min(start + BATCH, offenders)):
@@ -230,11 +302,18 @@ def seed(*, offenders: int, seed: int, today: datetime.date, progress=None) -> d
                         responsible_provider=provider,
                     )
                 )
+                # Just sentenced, held by the NPS court team until allocation.
+                batch[-1].newly_sentenced = (
+                    provider is nps and index >= len(pinned) and awaiting[ldu.division_id] > 0
+                )
+                awaiting[ldu.division_id] -= batch[-1].newly_sentenced
                 counts = per_ldu.setdefault(ldu.pk, {"NPS": 0, "CRC": 0})
                 counts["NPS" if provider is nps else "CRC"] += 1
             people = Person.objects.bulk_create(batch)
             for person in people:
                 person.crc_case = person.responsible_provider_id != nps.pk
+            first_person, last_person = first_person or people[0].pk, people[-1].pk
+            pending_people += [p.pk for p in people if p.newly_sentenced]
             on_caseload = _create_sentences(people, rng=cases_rng, today=today, now=now)
             managed += [
                 (p.pk, p.ldu_id, "CRC" if p.crc_case else "NPS", listed)
@@ -261,12 +340,36 @@ def seed(*, offenders: int, seed: int, today: datetime.date, progress=None) -> d
             rng=cases_rng,
         )
         _add_licence_conditions()
+        allocations = 0
+        if created:
+            # The allocation app records its decisions (imported here: probation's models
+            # never depend on it; only the demo, which seeds every part, does).
+            from allocation.demo import allocate_seeded_sentences
+
+            allocations = allocate_seeded_sentences(
+                first_person=first_person,
+                last_person=last_person,
+                pending_people=pending_people,
+                decided_by=next(u for u in demo_users if u.username == "nps.allocation"),
+            )
         audit.record_import(
             actor=None,
             instance=nps,
-            summary={"people": created, "staff": staff, "seed": seed},
+            summary={
+                "people": created,
+                "staff": staff,
+                "seed": seed,
+                "allocations": allocations,
+                "awaiting_allocation": len(pending_people),
+            },
         )
-    return {"people": created, "staff": staff, "demo_users": len(demo_users)}
+    return {
+        "people": created,
+        "staff": staff,
+        "demo_users": len(demo_users),
+        "allocations": allocations,
+        "awaiting_allocation": len(pending_people),
+    }
 
 
 def _demo_caseload_homes(demo_users, *, offenders, nps) -> list[tuple[Organisation, Organisation]]:
@@ -474,11 +577,14 @@ def _requirements(rng: random.Random, *, em_only: bool = False) -> list[orders.R
     ]
 
 
-def _community_sentence(rng, person, number, today, *, kind, unmanaged=False):
-    """A Community Order or SSO still running today, with its requirements (unsaved)."""
+def _community_sentence(rng, person, number, today, *, kind, unmanaged=False, sentenced_on=None):
+    """A Community Order or SSO still running today, with its requirements (unsaved);
+    made on ``sentenced_on`` if given."""
     length = rng.choice((12, 12, 18, 24)) if kind == "CO" else rng.choice((6, 12, 12, 18, 24))
     days_long = length * 30
-    sentence_date = today - datetime.timedelta(days=rng.randint(7, max(8, days_long - 20)))
+    sentence_date = sentenced_on or today - datetime.timedelta(
+        days=rng.randint(7, max(8, days_long - 20))
+    )
     offence_date = sentence_date - datetime.timedelta(days=rng.randint(14, 300))
     sso = kind == "SSO"
     requirements = []
@@ -556,11 +662,34 @@ def _custodial_sentence(rng, person, number, today):
     }
 
 
+def _business_days_before(today: datetime.date, n: int) -> datetime.date:
+    """The n-th business day before ``today`` (0: today, or the last business day)."""
+    day = today
+    while not calendar.is_business_day(day):
+        day -= datetime.timedelta(days=1)
+    for _ in range(n):
+        day -= datetime.timedelta(days=1)
+        while not calendar.is_business_day(day):
+            day -= datetime.timedelta(days=1)
+    return day
+
+
 def _create_sentences(people, *, rng, today, now) -> list[bool]:
     """Sentences (with requirements and licences) for a batch of saved people. Returns, per
     person, whether they have an active managed sentence (are on a caseload)."""
     sentences, requirements_of, managed = [], [], []
     for person in people:
+        if getattr(person, "newly_sentenced", False):
+            # One Community Order made in the last few business days, not yet allocated.
+            days_ago = _pick(rng, PENDING_SENTENCED_BUSINESS_DAYS_AGO)
+            sentenced_on = _business_days_before(today, days_ago)
+            sentence, requirements = _community_sentence(
+                rng, person, 1, today, kind="CO", sentenced_on=sentenced_on
+            )
+            sentences.append(sentence)
+            requirements_of.append(requirements)
+            managed.append(True)
+            continue
         if rng.random() < UNMANAGED_SHARE:
             kind = rng.choice(("CO", "SSO"))
             sentence, requirements = _community_sentence(

@@ -58,8 +58,13 @@ def notifications_for(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(addressed & visible)
 
 
-def unread_count(user: User) -> int:
-    return notifications_for(user).filter(read_at__isnull=True).count()
+def unread_count(user: User, *, kind: str | None = None) -> int:
+    """How many of the user's notifications (of one kind, if given) no one has read: one
+    COUNT query, for the banners on the home and caseload pages."""
+    unread = notifications_for(user).filter(read_at__isnull=True)
+    if kind:
+        unread = unread.filter(kind=kind)
+    return unread.count()
 
 
 def mark_read(*, actor: User, pk: int) -> Notification:

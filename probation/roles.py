@@ -188,9 +188,21 @@ ROLES: tuple[Role, ...] = (
             "probation.add_team",
             "probation.change_team",
             VIEW_ORGANISATION,
+            # The CRCs' first-appointment reporting instructions (allocation.instructions).
+            "allocation.add_reportinginstruction",
+            "allocation.change_reportinginstruction",
+            "allocation.delete_reportinginstruction",
+            "allocation.view_reportinginstruction",
         ),
-        "You manage staff accounts, teams and vetting records. You do not see case records.",
-        (_STRUCTURE,),
+        "You manage staff accounts, teams, vetting records and the CRCs' reporting "
+        "instructions. You do not see case records.",
+        (
+            _STRUCTURE,
+            NextStep(
+                "Set up the CRCs' first-appointment reporting instructions",
+                "admin:allocation_reportinginstruction_changelist",
+            ),
+        ),
     ),
 )
 
@@ -209,9 +221,16 @@ def roles_of(user) -> list[Role]:
 
 
 def sync_roles(*, using: str = "default") -> None:
-    """Create each role's group and give it exactly the role's permissions (idempotent)."""
+    """Create each role's group and give it exactly the role's permissions (idempotent).
+
+    Roles hold permissions of the other apps too (``allocation``), whose permissions Django
+    creates only after this app's post-migrate step; they are created here first."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
     from django.contrib.auth.models import Group, Permission
 
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using)
     for role in ROLES:
         group, _ = Group.objects.using(using).get_or_create(name=role.group_name)
         wanted = []

@@ -12,6 +12,7 @@ the plumbing.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -173,11 +174,21 @@ CELERY_BEAT_SCHEDULER = "celery.beat:PersistentScheduler"
 CELERY_BEAT_SCHEDULE_FILENAME = env.str(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / ".run" / "celerybeat-schedule")
 )
-# Later parts add their jobs here (allocation deadlines, the monthly payment run, ...).
+# The allocation deadline job (allocation.tasks) runs every weekday at this local time
+# (HH:MM in TIME_ZONE): it records the allocations past their one-business-day deadline and
+# tells the divisions' allocation managers, and does nothing on a bank holiday. A system
+# setting: early enough for managers to see the overdue cases when they start the day.
+ALLOCATION_DEADLINE_JOB_TIME = env.str("ALLOCATION_DEADLINE_JOB_TIME", default="07:00")
+_deadline_hour, _deadline_minute = (int(part) for part in ALLOCATION_DEADLINE_JOB_TIME.split(":"))
+# Later parts add their jobs here (the monthly payment run, ...).
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
         "task": "probation.tasks.record_heartbeat",
         "schedule": env.float("HEARTBEAT_SECONDS", default=300.0),
+    },
+    "allocation-deadlines": {
+        "task": "allocation.tasks.find_overdue_allocations",
+        "schedule": crontab(hour=_deadline_hour, minute=_deadline_minute, day_of_week="mon-fri"),
     },
 }
 
@@ -226,6 +237,8 @@ SPECTACULAR_SETTINGS = {
         "RequirementCodeEnum": "probation.orders.RequirementCode",
         "AllocationSentenceTypeEnum": "allocation.rules.SentenceKind",
         "SentenceTypeEnum": "probation.models.sentences.SentenceType",
+        # An allocation's decision and the rules' recommendation share one choice set.
+        "DecisionEnum": "allocation.rules.Decision",
     },
 }
 

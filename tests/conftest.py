@@ -1,6 +1,14 @@
 import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -19,3 +27,69 @@ def _static_files_without_collectstatic(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+def _database_url_of(connection) -> str | None:
+    """The URL of the database this test process uses (the test database, once set up),
+    so a worker process started by a test reads and writes the same rows. PostgreSQL only:
+    SQLite's test database lives in this process's memory."""
+    if connection.vendor != "postgresql":
+        return None
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db.get("PASSWORD"):
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = db["HOST"] or "127.0.0.1"
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{credentials}@{host}{port}/{db['NAME']}"
+
+
+@pytest.fixture
+def worker():
+    """A real Celery worker in its own process, consuming from the Redis broker, on this
+    test's database (when it is PostgreSQL; a test whose tasks touch the database must
+    commit its rows: ``django_db(transaction=True)``). Tests using it are marked
+    ``redis`` and ``xdist_group("redis")``."""
+    from django.db import connection
+
+    env = dict(os.environ, DEBUG="1")
+    database_url = _database_url_of(connection)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    name = f"test-{uuid.uuid4().hex[:8]}@%h"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "probation",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "WARNING",
+            "-n",
+            name,
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    from probation.celery import app
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if app.control.ping(timeout=1.0):
+            break
+        assert process.poll() is None, process.stdout.read()
+    else:
+        process.kill()
+        pytest.fail("the Celery worker did not answer a ping within 60 seconds")
+    yield process
+    process.terminate()
+    process.wait(timeout=30)

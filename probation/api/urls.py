@@ -3,6 +3,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from allocation import api as allocation_api
+from allocation import api_reallocation as allocation_api_reallocation
+from allocation import api_referrals as allocation_api_referrals
 from probation.api import calculations, views
 from probation.api import caseload as api_caseload
 from probation.api import contacts as api_contacts
@@ -25,6 +27,7 @@ v1 = [
         allocation_api.AllocationCalculationView.as_view(),
         name="allocation-calculation",
     ),
+    path("allocations/", allocation_api.AllocationFeedView.as_view(), name="allocations"),
     # contacts and plan (helper "contacts")
     path(
         "people/<str:crn>/contacts/",
@@ -71,6 +74,17 @@ v1 = [
         "people/<str:crn>/sentences/<int:number>/licence",
         api_sentences.LicenceView.as_view(),
         name="person-sentence-licence",
+    ),
+    # cases allocated in error (helper "reallocation")
+    path(
+        "people/<str:crn>/sentences/<int:number>/reallocation-requests",
+        allocation_api_reallocation.ReallocationRequestListView.as_view(),
+        name="person-sentence-reallocation-requests",
+    ),
+    path(
+        "people/<str:crn>/sentences/<int:number>/allocation-referral",
+        allocation_api_referrals.AllocationReferralView.as_view(),
+        name="person-sentence-allocation-referral",
     ),
     # termination and transfers between CPAs (helper "transfers")
     path(

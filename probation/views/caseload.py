@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from probation import caseload
-from probation.models import Person, RiskLevel
+from probation import access, caseload, notifications
+from probation.models import NotificationKind, Person, RiskLevel
 from probation.pagination import page_context
 
 COLUMNS = (
@@ -68,6 +68,15 @@ def caseload_page(request):
         person.rosh_label = labels.get(person.rosh_level, "Not assessed")
         person.rosh_high = person.rosh_level in (RiskLevel.HIGH, RiskLevel.VERY_HIGH)
     sort = form.cleaned_data.get("sort") if form.is_valid() else ""
+    # Cases allocated to the user's team (a manager: their organisation's teams) that no one
+    # has opened from the notifications yet (allocation.notify), in one COUNT query.
+    new_allocations = notifications.unread_count(
+        request.user, kind=NotificationKind.ALLOCATION_RECEIVED
+    )
+    organisation_wide = any(
+        role.code in notifications.ORGANISATION_WIDE_ROLES
+        for role in access.effective_roles(request.user)
+    )
     return render(
         request,
         "probation/caseload.html",
@@ -86,6 +95,8 @@ def caseload_page(request):
             "sentence_types": filterset.filters["sentence_type"].extra["choices"],
             "rosh_levels": RiskLevel.choices,
             "next_appointment_choices": caseload.NEXT_APPOINTMENT_CHOICES,
+            "new_allocations": new_allocations,
+            "new_allocations_to": "your organisation's teams" if organisation_wide else "your team",
             **context,
         },
     )

@@ -25,6 +25,9 @@ from tests.probation.factories import (
 pytestmark = pytest.mark.django_db
 
 
+RSR_FROM_OASYS = {"rsr_assessed_on": datetime.date(2026, 11, 2), "rsr_source": "OASYS"}
+
+
 @pytest.fixture
 def officer():
     return staff("NPS_ALLOCATION_OFFICER", "NPS-WAL")
@@ -53,7 +56,7 @@ def test_allocating_to_the_home_crc(officer):
         number=sentence.number,
         decision="CRC",
         team=crc_team,
-        inputs={"rosh": "MEDIUM", "rsr_score": 2.0},
+        inputs={"rosh": "MEDIUM", "rsr_score": 2.0, **RSR_FROM_OASYS},
     )
     person.refresh_from_db()
     sentence.refresh_from_db()
@@ -75,7 +78,7 @@ def test_high_rsr_needs_a_judgement_and_nothing_changes_without_it(officer):
         number=sentence.number,
         decision="CRC",
         team=team_of(org("CRC11")),
-        inputs={"rosh": "MEDIUM", "rsr_score": 6.9},
+        inputs={"rosh": "MEDIUM", "rsr_score": 6.9, **RSR_FROM_OASYS},
     )
     with pytest.raises(ValidationError) as refused:
         services.allocation_confirm(**kwargs)

@@ -1,5 +1,6 @@
 """An NPS allocation officer opens the queue, allocates a case to the CRC with a clinical
-judgement, and a CRC manager sees the decision (Chromium, axe-core on every page)."""
+judgement, and a CRC manager sees it arrive in their team's notifications and opens the
+decision (Chromium, axe-core on every page)."""
 
 import datetime
 
@@ -31,6 +32,16 @@ def test_officer_allocates_a_case_and_the_crc_sees_it(page, sign_in, assert_acce
 
     page.get_by_label("Risk of serious harm").select_option("MEDIUM")
     page.get_by_label("RSR score (%) (optional)").fill("7.2")
+    page.get_by_role("group", name="Date the RSR score was calculated").get_by_label("Day").fill(
+        "2"
+    )
+    page.get_by_role("group", name="Date the RSR score was calculated").get_by_label("Month").fill(
+        "11"
+    )
+    page.get_by_role("group", name="Date the RSR score was calculated").get_by_label("Year").fill(
+        "2026"
+    )
+    page.get_by_label("RSR calculated from").select_option("OASYS")
     page.get_by_role("button", name="Check the recommendation").click()
     expect(page.get_by_test_id("recommendation")).to_contain_text("Clinical judgement required")
 
@@ -46,5 +57,11 @@ def test_officer_allocates_a_case_and_the_crc_sees_it(page, sign_in, assert_acce
 
     page.context.clear_cookies()
     sign_in(page, staff("CRC_MANAGER", "CRC11"))
-    page.goto(f"/allocation/{person.crn}/{sentence.number}/")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Notifications").click()
+    arrival = page.get_by_role("link", name=f"Dylan Rees ({person.crn}/{sentence.number})")
+    expect(arrival).to_contain_text(f"allocated to {crc_team.name}")
+    assert_accessible(page)
+    arrival.click()
     expect(page.get_by_test_id("allocation-decision")).to_contain_text("Stable address")
+    expect(page.get_by_test_id("rsr")).to_contain_text("7.20% – OASys assessment, 2 November 2026")
+    assert_accessible(page)

@@ -1,62 +1,12 @@
-"""A real Celery worker, started as its own process, runs a task through Redis."""
-
-import os
-import subprocess
-import sys
-import time
-import uuid
-from pathlib import Path
+"""A real Celery worker, started as its own process, runs a task through Redis (the
+``worker`` fixture is in tests/conftest.py)."""
 
 import pytest
 from django.core.cache import cache
 
 from probation.tasks import HEARTBEAT_CACHE_KEY, record_heartbeat
 
-ROOT = Path(__file__).resolve().parents[2]
-
 pytestmark = [pytest.mark.redis, pytest.mark.xdist_group("redis")]
-
-
-@pytest.fixture
-def worker():
-    env = dict(os.environ, DEBUG="1")
-    name = f"test-{uuid.uuid4().hex[:8]}@%h"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "probation",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "WARNING",
-            "-n",
-            name,
-            "--without-mingle",
-            "--without-gossip",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    from probation.celery import app
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if app.control.ping(timeout=1.0):
-            break
-        assert process.poll() is None, process.stdout.read()
-    else:
-        process.kill()
-        pytest.fail("the Celery worker did not answer a ping within 60 seconds")
-    yield process
-    process.terminate()
-    process.wait(timeout=30)
 
 
 def test_a_real_worker_runs_a_task_through_redis(worker):

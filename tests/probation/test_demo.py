@@ -34,13 +34,20 @@ def _population():
     )
 
 
+def _delete_people():
+    from allocation.models import AllocationDecision
+
+    AllocationDecision.objects.all().delete()  # immutable records protect their people
+    Person.objects.all().delete()
+
+
 def test_the_same_seed_gives_the_same_people():
     demo.seed(offenders=300, seed=7, today=TODAY)
     first = _population()
-    Person.objects.all().delete()
+    _delete_people()
     demo.seed(offenders=300, seed=7, today=TODAY)
     assert _population() == first
-    Person.objects.all().delete()
+    _delete_people()
     demo.seed(offenders=300, seed=8, today=TODAY)
     assert _population() != first
 
@@ -232,3 +239,66 @@ def test_demo_offender_managers_have_caseloads():
     assert caseload.caseload(user=nps).exists()
     manager = User.objects.get(username="crc.manager.11")
     assert caseload.caseload(user=manager, team=manager.team).count() >= 40
+
+
+# --- Allocation (issue "Allocation"): decided cases, and a realistic queue ----------------
+
+
+def test_managed_sentences_are_allocated_to_the_persons_provider_but_a_few_recent_ones():
+    from django.db.models import Exists, OuterRef
+
+    from allocation.models import AllocationBreach, AllocationDecision
+    from allocation.rules import due_by
+    from probation.models import Management, OffenderManagerAssignment, Sentence
+
+    counts = demo.seed(offenders=3000, seed=5, today=TODAY, pending_allocations=4)
+    managed = Sentence.objects.filter(management=Management.MANAGED)
+    decisions = AllocationDecision.objects.filter(kind="ALLOCATION")
+    pending = managed.exclude(allocation_decisions__kind="ALLOCATION")
+    divisions = Organisation.objects.divisions().count()
+    assert counts["awaiting_allocation"] == pending.count() == 4 * divisions
+    assert counts["allocations"] == decisions.count() == managed.count() - pending.count()
+    assert not Sentence.objects.exclude(management=Management.MANAGED).filter(
+        allocation_decisions__isnull=False
+    )
+    # Each decision names the provider managing the person, their LDU's division, the
+    # sentence's PbR cohort and the team the person is with.
+    assert not decisions.exclude(organisation=F("person__responsible_provider")).exists()
+    assert not decisions.exclude(division=F("person__ldu__division")).exists()
+    assert all(
+        pbr == cohort
+        for pbr, cohort in decisions.values_list("pbr_provider", "sentence__pbr_provider")
+    )
+    assert not decisions.exclude(decision="CRC").filter(organisation__kind="CRC").exists()
+    assert not decisions.exclude(
+        Exists(
+            OffenderManagerAssignment.objects.filter(
+                person=OuterRef("person"), team=OuterRef("team"), ended_at__isnull=True
+            )
+        )
+    ).exists()
+    for decision in decisions.select_related("sentence")[:200]:
+        assert decision.due_by == due_by(decision.sentence.sentence_date)
+        assert (decision.decided_at.date() <= decision.due_by) is decision.within_deadline
+    # Mostly in time; the late ones carry the breach the morning job found.
+    late = decisions.filter(within_deadline=False)
+    assert 0.02 < late.count() / decisions.count() < 0.08
+    assert AllocationBreach.objects.count() == late.count()
+    # The queue: one Community Order each, made in the last few business days (Monday 23
+    # November 2026: back to Wednesday 18), of people the NPS court team holds.
+    assert {s.sentence_date for s in pending} <= {
+        datetime.date(2026, 11, day) for day in (18, 19, 20, 23)
+    }
+    assert set(pending.values_list("sentence_type", flat=True)) == {"COMMUNITY_ORDER"}
+    assert set(pending.values_list("person__responsible_provider__code", flat=True)) == {"NPS"}
+    assert set(pending.values_list("person__sentences__number", flat=True)) == {1}
+
+
+def test_the_demo_allocation_officer_has_a_queue():
+    from allocation import selectors
+
+    demo.seed(offenders=2000, seed=1, today=TODAY)
+    officer = User.objects.get(username="nps.allocation")
+    queue = list(selectors.awaiting_allocation(user=officer))
+    assert 0 < len(queue) <= demo.PENDING_ALLOCATIONS_PER_DIVISION
+    assert {s.person.ldu.division.code for s in queue} == {"NPS-WAL"}

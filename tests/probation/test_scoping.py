@@ -86,6 +86,52 @@ def _requirement_id(person):
 
 
 CHILD_PARAMETERS["requirement_id"] = _requirement_id
+
+
+def _request_id(person):
+    """An open flag of allocation in error on the person's latest sentence (the one
+    ``number`` just made), decided first to the provider managing the person."""
+    import datetime
+
+    from django.utils import timezone
+
+    from allocation.models import AllocationDecision, ReallocationRequest
+    from tests.probation.factories import sentence_of, team_of
+
+    sentence = person.sentences.order_by("-number").first() or sentence_of(person)
+    waiting = ReallocationRequest.objects.filter(sentence=sentence, status="OPEN").first()
+    if waiting is not None:
+        return waiting.pk
+    provider = person.responsible_provider
+    decided = AllocationDecision.objects.filter(sentence=sentence).first()
+    if decided is None:
+        decided = AllocationDecision.objects.create(
+            sentence=sentence,
+            person=person,
+            recommended_decision="CRC" if provider.is_crc else "NPS",
+            recommended_rule="HOME_CPA_CRC" if provider.is_crc else "HIGH_ROSH",
+            decision="CRC" if provider.is_crc else "NPS",
+            organisation=provider,
+            team=team_of(provider if provider.is_crc else person.ldu.division),
+            division=person.ldu.division,
+            due_by=datetime.date.today(),
+            decided_at=timezone.now(),
+            decided_by=staff("NPS_ALLOCATION_OFFICER", "NPS-WAL"),
+            within_deadline=True,
+        )
+    flagger = staff("CRC_OFFENDER_MANAGER", "CRC11")
+    return ReallocationRequest.objects.create(
+        sentence=sentence,
+        person=person,
+        allocation=decided,
+        reason="The home address is in another Contract Package Area",
+        raised_at=timezone.now(),
+        raised_by=flagger,
+        raised_by_organisation=flagger.organisation,
+    ).pk
+
+
+CHILD_PARAMETERS["request_id"] = _request_id
 # Parameters of reference data everyone may read (organisation codes).
 REFERENCE_PARAMETERS = {"code"}
 # Parameters of records addressed to the user rather than about one person, each fetched

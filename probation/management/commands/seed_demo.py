@@ -26,10 +26,19 @@ class Command(BaseCommand):
             action="store_true",
             help="do nothing (successfully) when people already exist",
         )
+        parser.add_argument(
+            "--pending-allocations",
+            type=int,
+            default=demo.PENDING_ALLOCATIONS_PER_DIVISION,
+            help="people just sentenced and awaiting allocation, per NPS division "
+            "(every other managed sentence is allocated)",
+        )
 
-    def handle(self, *args, offenders, seed, append, if_empty, **options):
+    def handle(self, *args, offenders, seed, append, if_empty, pending_allocations, **options):
         if offenders < 0:
             raise CommandError("--offenders must be zero or more")
+        if pending_allocations < 0:
+            raise CommandError("--pending-allocations must be zero or more")
         if if_empty and Person.objects.exists():
             self.stdout.write("People already exist; demo data left as it is.")
             return
@@ -40,9 +49,14 @@ class Command(BaseCommand):
         bar = tqdm(total=offenders, unit="people", disable=options["verbosity"] < 1)
         with bar, audit.channel("command"):
             counts = demo.seed(
-                offenders=offenders, seed=seed, today=clock.today(), progress=bar.update
+                offenders=offenders,
+                seed=seed,
+                today=clock.today(),
+                progress=bar.update,
+                pending_allocations=pending_allocations,
             )
         self.stdout.write(
             f"Created {counts['people']} people, {counts['staff']} offender managers and "
-            f"{counts['demo_users']} demo users (password: {demo.DEMO_PASSWORD})."
+            f"{counts['demo_users']} demo users (password: {demo.DEMO_PASSWORD}); "
+            f"{counts['awaiting_allocation']} sentences await allocation."
         )
