@@ -110,6 +110,17 @@ def current_decisions(sentences: QuerySet) -> list[AllocationDecision]:
     return list(AllocationDecision.objects.filter(sentence__in=sentences).filter(~Exists(newer)))
 
 
+def custodial_term_months(sentence: Sentence) -> int:
+    """Whole months of a determinate custodial sentence's term (0 for any other)."""
+    if sentence.sentence_type != SentenceType.CUSTODIAL or sentence.indeterminate:
+        return 0
+    end = sentence.sentence_date + relativedelta(
+        months=sentence.term_months or 0, days=sentence.term_days or 0
+    )
+    span = relativedelta(end, sentence.sentence_date)
+    return span.years * 12 + span.months
+
+
 def current_rsr(person) -> RsrScore | None:
     """The person's current RSR score: the most recently calculated."""
     return RsrScore.objects.filter(person=person).order_by("-assessed_on", "-recorded_at").first()
@@ -131,6 +142,10 @@ class CaseFacts:
         initial = {}
         if self.plan is not None:
             initial["rosh"] = self.plan.rosh_level
+        if self.custody_sentences:
+            initial["aggregate_custody_last_5_years_months"] = sum(
+                custodial_term_months(other) for other in self.custody_sentences
+            )
         if self.rsr is not None:
             initial.update(
                 rsr_score=self.rsr.score,

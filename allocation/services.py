@@ -10,7 +10,6 @@ partial unique constraint backs it; the second is told who allocated it.
 import datetime
 from decimal import Decimal
 
-from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
@@ -22,7 +21,7 @@ from allocation.models import (
     AllocationReferral,
 )
 from allocation.rules import AllocationFacts, Area, Decision, allocate, due_by
-from allocation.selectors import current_decisions, current_rsr
+from allocation.selectors import current_decisions, current_rsr, custodial_term_months
 from probation import access, audit, clock, services
 from probation.models import (
     OffenderManagerAssignment,
@@ -62,16 +61,6 @@ INPUT_FIELDS = (
 )
 
 
-def _term_months(sentence: Sentence) -> int:
-    if sentence.sentence_type != SentenceType.CUSTODIAL or sentence.indeterminate:
-        return 0
-    end = sentence.sentence_date + relativedelta(
-        months=sentence.term_months or 0, days=sentence.term_days or 0
-    )
-    span = relativedelta(end, sentence.sentence_date)
-    return span.years * 12 + span.months
-
-
 def _area(person: Person, sentence: Sentence) -> Area:
     ldu = sentence.court_ldu if person.no_fixed_abode and sentence.court_ldu_id else person.ldu
     return Area(ldu=ldu.code, crc=ldu.crc.code, division=ldu.division.code)
@@ -108,7 +97,7 @@ def facts_for(person: Person, sentence: Sentence, inputs: dict) -> AllocationFac
         sentence_date=sentence.sentence_date,
         area=_area(person, sentence),
         requirements=tuple(sentence.requirements.values_list("code", flat=True)),
-        custodial_term_months=_term_months(sentence),
+        custodial_term_months=custodial_term_months(sentence),
         indeterminate=sentence.indeterminate,
         mappa=bool(inputs.get("mappa")),
         rosh=rosh,

@@ -73,6 +73,7 @@ class AllocationForm(GovukForm):
     aggregate_custody_last_5_years_months = forms.IntegerField(
         label="Custody in the last 5 years, in months (optional)",
         required=False,
+        help_text="Totalled from the custodial sentences recorded, unless you change it",
         min_value=0,
         max_value=1200,
         widget=forms.TextInput(attrs={"width": "3", "inputmode": "numeric"}),
@@ -111,7 +112,13 @@ class AllocationForm(GovukForm):
         """The rules' inputs from the record, before the officer changes anything."""
         return {
             name: self.initial[name]
-            for name in ("rosh", "rsr_score", "rsr_assessed_on", "rsr_source")
+            for name in (
+                "rosh",
+                "rsr_score",
+                "rsr_assessed_on",
+                "rsr_source",
+                "aggregate_custody_last_5_years_months",
+            )
             if self.initial.get(name) not in (None, "")
         }
 

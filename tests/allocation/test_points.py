@@ -386,3 +386,26 @@ def test_crc_staff_read_the_arrival_but_cannot_record_it(client):
     assert 'name="point"' not in page
     assert client.post(url, {"point": "TRANSFER_IN"}).status_code == 403
     assert not AllocationReferral.objects.exists()
+
+
+def test_custody_of_the_last_five_years_is_totalled_from_the_record(client, officer):
+    """The trap: a foreign national given under 12 months goes to a CRC even though the
+    recorded custody of the last five years adds up to 12 months or more."""
+    person, _ = new_case(foreign_national=True, nationality="Polish")
+    for years_ago, months in ((2, 8), (4, 6), (6, 24)):  # the last one is outside the 5 years
+        sentenced = TODAY - datetime.timedelta(days=365 * years_ago)
+        sentence_of(
+            person,
+            "CUSTODIAL",
+            sentence_date=sentenced,
+            offence_date=sentenced - datetime.timedelta(days=60),
+            term_months=months,
+            status="COMPLETED",
+        )
+    current = sentence_of(person, "CUSTODIAL", sentence_date=TODAY, term_months=10)
+    facts = selectors.case_facts(person, current)
+    assert facts.initial["aggregate_custody_last_5_years_months"] == 14
+    client.force_login(officer)
+    page = client.get(f"/allocation/{person.crn}/{current.number}/").content.decode()
+    assert 'value="14"' in page
+    assert "rule HOME_CPA_CRC" in page
