@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 from allocation import api as allocation_api
 from allocation import api_reallocation as allocation_api_reallocation
 from allocation import api_referrals as allocation_api_referrals
+from enforcement import api as enforcement_api
 from probation.api import calculations, views
 from probation.api import caseload as api_caseload
 from probation.api import contacts as api_contacts
@@ -28,6 +29,11 @@ v1 = [
         name="allocation-calculation",
     ),
     path("allocations/", allocation_api.AllocationFeedView.as_view(), name="allocations"),
+    path(
+        "calculations/enforcement-options",
+        enforcement_api.EnforcementOptionsView.as_view(),
+        name="enforcement-options-calculation",
+    ),
     # contacts and plan (helper "contacts")
     path(
         "people/<str:crn>/contacts/",
