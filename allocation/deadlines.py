@@ -137,11 +137,17 @@ def record_breaches(*, cpa_code: str, today: datetime.date) -> int:
     managers of each NPS division concerned (see the module docstring). Safe to run twice:
     returns the number of breaches new this time."""
     cpa = Organisation.objects.get(code=cpa_code, kind=OrganisationKind.CRC)
-    overdue = overdue_sentences(cpa=cpa, today=today)
-    starts = list(overdue.order_by().values_list("clock_start", flat=True).distinct())
-    if not starts:
+    # One pass over the CPA's sentences gives both the clock starts the insert needs and
+    # what to tell each division: overdue sentences by start, division and LDU.
+    overdue = list(
+        overdue_sentences(cpa=cpa, today=today)
+        .order_by()
+        .values_list("clock_start", "person__ldu__division_id", "person__ldu__name")
+        .annotate(n=Count("pk"))
+    )
+    if not overdue:
         return 0
-    created = _insert_breaches(cpa=cpa, today=today, starts=starts)
+    created = _insert_breaches(cpa=cpa, today=today, starts={row[0] for row in overdue})
     if created:
         # One audit row for the set-wise write, as for any bulk load.
         audit.record_event(
@@ -160,15 +166,14 @@ def record_breaches(*, cpa_code: str, today: datetime.date) -> int:
 
 def _notify_divisions(*, cpa: Organisation, today: datetime.date, overdue) -> None:
     """One notification a day per division with overdue cases in the CPA, to its allocation
-    managers: how many, and in which LDUs. The queue lists the most overdue first."""
-    per_ldu = (
-        overdue.order_by()
-        .values("person__ldu__division_id", "person__ldu__name")
-        .annotate(n=Count("pk"))
-    )
+    managers: how many, and in which LDUs. The queue lists the most overdue first.
+    ``overdue``: (clock start, division id, LDU name, sentences) rows."""
+    per_ldu: dict[tuple[int, str], int] = defaultdict(int)
+    for _, division_id, ldu_name, n in overdue:
+        per_ldu[division_id, ldu_name] += n
     divisions: dict[int, list[tuple[str, int]]] = defaultdict(list)
-    for row in per_ldu:
-        divisions[row["person__ldu__division_id"]].append((row["person__ldu__name"], row["n"]))
+    for (division_id, ldu_name), n in per_ldu.items():
+        divisions[division_id].append((ldu_name, n))
     organisations = Organisation.objects.in_bulk(list(divisions))
     cpa_name = cpa.name.removesuffix(" CRC")
     url = reverse("allocation:queue")
