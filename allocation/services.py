@@ -78,6 +78,16 @@ def current_manager(person: Person, sentence: Sentence) -> str | None:
     return person.responsible_provider.provider_code if allocated else None
 
 
+def _rules_term_months(sentence: Sentence) -> int:
+    """The custodial term as the rules take it: whole months, and 1 for a determinate
+    term of less than a month (recorded in days), which the rules would otherwise read as
+    "no term given". Every such term stays under the 12-month foreign-national line."""
+    months = custodial_term_months(sentence)
+    if months == 0 and sentence.sentence_type == SentenceType.CUSTODIAL:
+        return 0 if sentence.indeterminate else 1
+    return months
+
+
 def facts_for(person: Person, sentence: Sentence, inputs: dict) -> AllocationFacts:
     """The rules' facts for a recorded sentence: from the record, plus what the officer
     supplies (MAPPA, RSR, public interest ...). RoSH defaults to the current plan's."""
@@ -97,7 +107,7 @@ def facts_for(person: Person, sentence: Sentence, inputs: dict) -> AllocationFac
         sentence_date=sentence.sentence_date,
         area=_area(person, sentence),
         requirements=tuple(sentence.requirements.values_list("code", flat=True)),
-        custodial_term_months=custodial_term_months(sentence),
+        custodial_term_months=_rules_term_months(sentence),
         indeterminate=sentence.indeterminate,
         mappa=bool(inputs.get("mappa")),
         rosh=rosh,

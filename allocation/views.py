@@ -166,6 +166,7 @@ def allocate(request, crn, number):
     facts = selectors.case_facts(person, sentence)
     form = AllocationForm(request.POST or None, teams=teams, initial=facts.initial)
     recommendation = None
+    record_problems: list[str] = []
     if request.method == "POST":
         if not may_allocate:
             raise PermissionDenied("Only an NPS allocation officer allocates an unallocated case.")
@@ -194,7 +195,13 @@ def allocate(request, crn, number):
             except ValidationError as error:
                 form.add_service_errors(error)
     elif may_allocate:
-        recommendation = rules.allocate(services.facts_for(person, sentence, form.initial_inputs()))
+        try:
+            recommendation = rules.allocate(
+                services.facts_for(person, sentence, form.initial_inputs())
+            )
+        except ValidationError as error:  # the record cannot be allocated as it stands
+            record_problems = error.messages
+    history = reallocation.history_context(request.user, person, sentence) if decided else {}
     return render(
         request,
         "allocation/allocate.html",
@@ -205,19 +212,19 @@ def allocate(request, crn, number):
             "may_allocate": may_allocate,
             "form": form,
             "recommendation": recommendation,
+            "record_problems": record_problems,
             "recommendation_label": rules.Decision(recommendation.decision).label
             if recommendation
             else "",
             "clock": selectors.allocation_clock(sentence),
-            # Once decided: the first-appointment reporting instructions of the decision in
-            # force (allocation.instructions), also printable on their own page.
+            # Once decided: the decision in force, the history and flags of allocation in
+            # error, and the reporting instructions of the decision in force (printable too).
+            **history,
             **(
-                instructions.instructions_context(sentence, selectors.current_decision(sentence))
+                instructions.instructions_context(sentence, history.get("current"))
                 if decided
                 else {}
             ),
-            # Once decided: the decision in force, the history and flags of allocation in error.
-            **(reallocation.history_context(request.user, person, sentence) if decided else {}),
             "facts": facts,
             "may_refer": decided is None
             and referrals.may_record_referral(request.user)

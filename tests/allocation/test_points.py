@@ -409,3 +409,20 @@ def test_custody_of_the_last_five_years_is_totalled_from_the_record(client, offi
     page = client.get(f"/allocation/{person.crn}/{current.number}/").content.decode()
     assert 'value="14"' in page
     assert "rule HOME_CPA_CRC" in page
+
+
+@pytest.mark.parametrize(
+    ("months", "days", "rule"),
+    [(0, 20, "HOME_CPA_CRC"), (11, 29, "HOME_CPA_CRC"), (12, 0, "FOREIGN_NATIONAL")],
+)
+def test_a_recorded_custodial_term_in_days_reaches_the_rules(client, officer, months, days, rule):
+    """A term under a month once made the page fail ("no term given"); a foreign national
+    just under 12 months still goes to the CRC, at 12 to the NPS."""
+    person, _ = new_case(foreign_national=True, nationality="Polish")
+    custody = sentence_of(
+        person, "CUSTODIAL", sentence_date=TODAY, term_months=months, term_days=days
+    )
+    client.force_login(officer)
+    response = client.get(f"/allocation/{person.crn}/{custody.number}/")
+    assert response.status_code == 200
+    assert f"rule {rule}" in response.content.decode()
