@@ -33,13 +33,7 @@ def reporting_instructions_for(decision: AllocationDecision) -> ReportingInstruc
     """The instructions the person is given for ``decision``: the CRC's for the LDU of the
     team taking the case, else the CRC's default; None for an NPS decision or when the CRC
     has configured none. One query."""
-    if not _is_crc_decision(decision):
-        return None
-    ldu_id = decision.team.ldu_id
-    candidates = ReportingInstruction.objects.select_related("crc", "ldu").filter(
-        Q(ldu_id=ldu_id) | Q(ldu__isnull=True), crc_id=decision.organisation_id
-    )
-    return _choose(candidates, ldu_id)
+    return reporting_instructions_for_many([decision])[decision.pk]
 
 
 def reporting_instructions_for_many(
