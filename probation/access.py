@@ -290,3 +290,59 @@ def transfer_for_decision(user: User, crn: str, transfer_id: int) -> CaseTransfe
     if not may_decide_transfer(user, transfer):
         raise PermissionDenied("Only the receiving provider can accept or reject this transfer.")
     return transfer
+
+
+# --- Acting in the workflows between organisations (enforcement.workflows) -----------------
+# A workflow record is found through the person (``person_for_view``); these say who may act
+# on it once found. Who may take each step is declared in the workflow's table.
+
+# The roles that manage cases: the responsible officer of an order, the supervising officer
+# of a licence, the supervisor of post-sentence supervision (TOM 1.4 "Enforcement").
+RESPONSIBLE_OFFICER_ROLES = frozenset(
+    {"CRC_OFFENDER_MANAGER", "CRC_MANAGER", "NPS_OFFENDER_MANAGER"}
+)
+
+
+def acts_for(user: User, organisation_id: int | None, roles) -> bool:
+    """Whether the user is vetted staff (or the API client) of that organisation and holds
+    one of ``roles``."""
+    if organisation_id is None or not user.is_authenticated:
+        return False
+    if user.organisation_id != organisation_id or not vetting_of(user).current:
+        return False
+    return any(role.code in roles for role in effective_roles(user))
+
+
+def is_responsible_officer(user: User, person: Person) -> bool:
+    """Whether the user manages cases for the provider responsible for the person now (a
+    CRC's staff for its cases; NPS staff for the NPS's) and may change the case."""
+    organisation = user.organisation if user.is_authenticated else None
+    if organisation is None:
+        return False
+    if organisation.kind == OrganisationKind.CRC:
+        ours = person.responsible_provider_id == organisation.pk
+    elif organisation.kind == OrganisationKind.NPS_DIVISION:
+        ours = person.responsible_provider_id == _nps_id()
+    else:
+        ours = False
+    return (
+        ours
+        and any(role.code in RESPONSIBLE_OFFICER_ROLES for role in effective_roles(user))
+        and can_change(user, person)
+    )
+
+
+def _nps_id() -> int:
+    return Organisation.objects.only("pk").get(code=NPS_CODE).pk
+
+
+def records_involving(user: User, queryset: QuerySet, *organisation_fields: str) -> QuerySet:
+    """Workflow records the user may follow: those about people the user may see, and those
+    their organisation raised or must answer (``organisation_fields``), even after the
+    person left their scope – a CRC follows its risk escalation after the case went to the
+    NPS. Callers show such rows without the person's details (``person_visible``)."""
+    condition = Q(person__in=people_visible_to(user))
+    if user.is_authenticated and user.organisation_id is not None:
+        for name in organisation_fields:
+            condition |= Q(**{f"{name}_id": user.organisation_id})
+    return queryset.filter(condition)

@@ -109,3 +109,45 @@ FOREIGN_NATIONAL_CUSTODY_MONTHS = 12
 # so the victim liaison unit is told of every custodial sentence of 12 months or more and
 # decides itself whether a victim opted in (telling it too often is safe, too rarely not).
 VICTIM_CONTACT_SCHEME_MIN_TERM_MONTHS = 12
+
+# --- Risk escalation, serious further offences and enforcement (DOMAIN.md 5, 6) ------------
+# The operating model fixes none of these timescales ("to specified timescales", "as soon as
+# possible"); each is a system setting, in business days (probation.calendar), counted from
+# the day the step began: 0 means the same business day. The steps that use them are listed
+# in enforcement.workflows, and every default in the README ("Deadlines of the workflows").
+# Risk escalation referral: the NPS decides within this many business days ...
+RISK_ESCALATION_DECISION_BUSINESS_DAYS = _env.int(
+    "RISK_ESCALATION_DECISION_BUSINESS_DAYS", default=5
+)
+# ... and the same day when the CRC flags an immediate risk (the same-day queue).
+IMMEDIATE_RISK_DECISION_BUSINESS_DAYS = _env.int("IMMEDIATE_RISK_DECISION_BUSINESS_DAYS", default=0)
+# Intelligence passed by the NPS: the CRC acknowledges it within this many business days.
+INTELLIGENCE_ACKNOWLEDGEMENT_BUSINESS_DAYS = _env.int(
+    "INTELLIGENCE_ACKNOWLEDGEMENT_BUSINESS_DAYS", default=1
+)
+# Serious further offence: the management review is due this many business days after NOMS
+# is notified (TOM 1.4: "to specified timescales"; the figure is a setting) ...
+SFO_REVIEW_BUSINESS_DAYS = _env.int("SFO_REVIEW_BUSINESS_DAYS", default=60)
+# ... after a conviction whose victims opted in, the Victim Summary Report is due in this
+# many business days, and the meeting to share it this many after it is written.
+VSR_BUSINESS_DAYS = _env.int("VSR_BUSINESS_DAYS", default=20)
+VSR_MEETING_BUSINESS_DAYS = _env.int("VSR_MEETING_BUSINESS_DAYS", default=20)
+# Failure to comply: the responsible officer decides (warning, referral, recall ...) within
+# this many business days of recording it.
+FAILURE_DECISION_BUSINESS_DAYS = _env.int("FAILURE_DECISION_BUSINESS_DAYS", default=2)
+# Breach referral: the NPS enforcement officer decides within this many business days; a
+# referral returned with advice is acted on by the responsible officer in as many.
+BREACH_DECISION_BUSINESS_DAYS = _env.int("BREACH_DECISION_BUSINESS_DAYS", default=5)
+BREACH_ADVICE_BUSINESS_DAYS = _env.int("BREACH_ADVICE_BUSINESS_DAYS", default=5)
+# Recall: an NPS senior manager endorses (or not) within this many business days; PPCS
+# decides a standard request within as many, and an emergency one the same day.
+RECALL_ENDORSEMENT_BUSINESS_DAYS = _env.int("RECALL_ENDORSEMENT_BUSINESS_DAYS", default=1)
+RECALL_DECISION_BUSINESS_DAYS = _env.int("RECALL_DECISION_BUSINESS_DAYS", default=1)
+EMERGENCY_RECALL_DECISION_BUSINESS_DAYS = _env.int(
+    "EMERGENCY_RECALL_DECISION_BUSINESS_DAYS", default=0
+)
+# Deadline jobs: a reminder this many business days before a deadline (steps due the day
+# they begin get none), and for the risk reviews set at allocation this many before the
+# review-by date; an alert the first business day after it.
+WORKFLOW_REMINDER_BUSINESS_DAYS = _env.int("WORKFLOW_REMINDER_BUSINESS_DAYS", default=1)
+RISK_REVIEW_REMINDER_BUSINESS_DAYS = _env.int("RISK_REVIEW_REMINDER_BUSINESS_DAYS", default=5)

@@ -3,7 +3,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from probation.health import HealthView
-from probation.views import audit, contacts, home, notifications, organisations, people, plans
+from probation.views import (
+    audit,
+    contacts,
+    documents,
+    home,
+    notifications,
+    organisations,
+    people,
+    plans,
+)
 from probation.views import caseload as caseload_views
 from probation.views import sentences as sentence_views
 from probation.views import transfers as transfer_views
@@ -33,6 +42,11 @@ urlpatterns = [
         "people/<str:crn>/contacts/<int:contact_id>/",
         contacts.contact_update,
         name="contact-update",
+    ),
+    path(
+        "people/<str:crn>/documents/<int:document_id>/",
+        documents.document_detail,
+        name="document",
     ),
     path("people/<str:crn>/plan/", plans.plan_detail, name="plan"),
     path("people/<str:crn>/plan/new/", plans.plan_create, name="plan-create"),

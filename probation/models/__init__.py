@@ -1,5 +1,6 @@
 """Core records everyone reads: organisations, staff, people on probation, their
-sentences, contacts, plans and transfers, and the audit trail."""
+sentences, contacts, plans and transfers, the audit trail, and what every workflow between
+organisations records (events, deadline alerts, documents)."""
 
 from probation.models.audit import AuditEvent
 from probation.models.contacts import APPOINTMENT_TYPES, Contact, ContactType, Outcome
@@ -43,17 +44,28 @@ from probation.models.sentences import (
 )
 from probation.models.staff import ApiToken, User, UserKind, VettingRecord
 from probation.models.transfers import CaseTransfer, TransferStatus
+from probation.models.workflow import (
+    AlertKind,
+    CaseDocument,
+    DeadlineAlert,
+    DocumentKind,
+    WorkflowEvent,
+)
 
 __all__ = [
     "APPOINTMENT_TYPES",
+    "AlertKind",
     "ApiToken",
     "AuditEvent",
+    "CaseDocument",
     "CaseTransfer",
     "ConditionKind",
     "Contact",
     "ContactType",
     "CrnSequence",
+    "DeadlineAlert",
     "DiscretionaryCategory",
+    "DocumentKind",
     "Gender",
     "Licence",
     "LicenceCondition",
@@ -91,4 +103,5 @@ __all__ = [
     "User",
     "UserKind",
     "VettingRecord",
+    "WorkflowEvent",
 ]

@@ -16,6 +16,12 @@ class NotificationKind(models.TextChoices):
     ALLOCATION_OVERDUE = "ALLOCATION_OVERDUE", "Allocations past their deadline"
     REALLOCATION_REQUESTED = "REALLOCATION_REQUESTED", "Case flagged as allocated in error"
     REALLOCATION_DECIDED = "REALLOCATION_DECIDED", "Decision on a case flagged in error"
+    RISK_ESCALATION = "RISK_ESCALATION", "Risk escalation referral"
+    INTELLIGENCE = "INTELLIGENCE", "Intelligence to acknowledge"
+    SERIOUS_FURTHER_OFFENCE = "SERIOUS_FURTHER_OFFENCE", "Serious further offence"
+    ENFORCEMENT = "ENFORCEMENT", "Failure to comply and breach"
+    RECALL = "RECALL", "Recall request"
+    WORKFLOW_DEADLINE = "WORKFLOW_DEADLINE", "Referrals due and overdue"
 
 
 class Notification(models.Model):

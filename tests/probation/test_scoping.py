@@ -132,6 +132,30 @@ def _request_id(person):
 
 
 CHILD_PARAMETERS["request_id"] = _request_id
+
+
+def _document_id(person):
+    """A stored document of the person (a warning letter)."""
+    from probation import documents
+
+    return documents.document_create(
+        actor=staff("CRC_OFFENDER_MANAGER", "CRC11"),
+        person=person,
+        kind="WARNING_LETTER",
+        title="Warning letter",
+        template="enforcement/documents/warning_letter.html",
+        context={},
+    ).pk
+
+
+CHILD_PARAMETERS["document_id"] = _document_id
+
+# --- enforcement: failures and breach referrals ---
+
+# --- enforcement: recall requests ---
+
+# --- enforcement: risk escalation, reviews, intelligence, SFO ---
+
 # Parameters of reference data everyone may read (organisation codes).
 REFERENCE_PARAMETERS = {"code"}
 # Parameters of records addressed to the user rather than about one person, each fetched
