@@ -291,6 +291,11 @@ def allocation_confirm(
         raise ValidationError("This sentence has just been allocated by someone else") from None
     audit.record_create(actor=actor, instance=allocation)
     audit.record_update(actor=actor, instance=person, before=before)
+    if allocation.review_by is not None:
+        # A review-by date on a CRC allocation is a task for that CRC (enforcement.reviews).
+        from enforcement.reviews import review_open_for_allocation
+
+        review_open_for_allocation(actor=actor, allocation=allocation)
     if allocation.decision == Decision.NPS and recommendation.moves_existing_sentences:
         _move_concurrent_sentences(actor=actor, allocation=allocation)
     notify.allocation_received(allocation)

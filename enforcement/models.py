@@ -17,6 +17,8 @@ from enforcement.rules import EnforcedSentence
 from probation.models.plans import RiskLevel
 from probation.models.workflow import WorkflowRecord
 
+STATE_COMMENT = "Changed only by probation.workflow, from the table in enforcement.workflows"
+
 # --- Risk escalation (DOMAIN.md 5) --------------------------------------------------------
 
 
@@ -30,6 +32,10 @@ class EscalationState(models.TextChoices):
 class RiskEscalation(WorkflowRecord):
     """A CRC's referral to the NPS because a case's risk of serious harm may have risen to
     high. The NPS decides; high moves the case to the NPS for good, keeping its PbR cohort."""
+
+    state = models.CharField(
+        max_length=32, choices=EscalationState.choices, db_comment=STATE_COMMENT
+    )
 
     raised_by = models.ForeignKey("probation.User", on_delete=models.PROTECT, related_name="+")
     raised_by_organisation = models.ForeignKey(
@@ -112,6 +118,8 @@ class RiskReview(WorkflowRecord):
     ``review_triggers``): the CRC must refer the case back for a review of the risk level by
     that date, or sooner if a trigger happens. Answered by a risk escalation referral."""
 
+    state = models.CharField(max_length=32, choices=ReviewState.choices, db_comment=STATE_COMMENT)
+
     allocation = models.OneToOneField(
         "allocation.AllocationDecision", on_delete=models.PROTECT, related_name="risk_review"
     )
@@ -152,6 +160,10 @@ class Intelligence(WorkflowRecord):
     """Information the NPS received (e.g. from the police) that a CRC case's risk of serious
     harm may have changed, passed to the CRC, who must acknowledge it and say how it
     responds (TOM 1.4)."""
+
+    state = models.CharField(
+        max_length=32, choices=IntelligenceState.choices, db_comment=STATE_COMMENT
+    )
 
     source = models.CharField(max_length=32, choices=IntelligenceSource.choices)
     summary = models.TextField()
@@ -200,6 +212,8 @@ class SeriousFurtherOffence(WorkflowRecord):
     the case to the timescale in settings. The review is the workflow (``state``); the
     charge's outcome is a fact recorded once, whenever the court decides, independently of
     the review (``outcome``)."""
+
+    state = models.CharField(max_length=32, choices=SfoState.choices, db_comment=STATE_COMMENT)
 
     provider = models.ForeignKey(
         "probation.Organisation",
@@ -254,6 +268,8 @@ class VictimSummaryReport(WorkflowRecord):
     provider writes a Victim Summary Report and a senior representative meets the victims,
     with their Victim Liaison Service officer, to share it (TOM 1.4)."""
 
+    state = models.CharField(max_length=32, choices=VsrState.choices, db_comment=STATE_COMMENT)
+
     sfo = models.OneToOneField(
         SeriousFurtherOffence, on_delete=models.PROTECT, related_name="victim_summary_report"
     )
@@ -301,6 +317,8 @@ class Failure(WorkflowRecord):
     contact outcome of unacceptable absence or failed to comply, or recorded directly. It
     waits for the responsible officer's enforcement decision, offering only the options
     ``enforcement.rules`` allows."""
+
+    state = models.CharField(max_length=32, choices=FailureState.choices, db_comment=STATE_COMMENT)
 
     sentence = models.ForeignKey("probation.Sentence", on_delete=models.PROTECT, related_name="+")
     enforced_as = models.CharField(
@@ -395,6 +413,8 @@ class BreachReferral(WorkflowRecord):
     action, no further action, or back to the responsible officer with advice; then the
     court's outcome is recorded."""
 
+    state = models.CharField(max_length=32, choices=BreachState.choices, db_comment=STATE_COMMENT)
+
     failure = models.ForeignKey(Failure, on_delete=models.PROTECT, related_name="breach_referrals")
     sentence = models.ForeignKey("probation.Sentence", on_delete=models.PROTECT, related_name="+")
     referred_by = models.ForeignKey("probation.User", on_delete=models.PROTECT, related_name="+")
@@ -462,6 +482,8 @@ class RecallRequest(WorkflowRecord):
     """A request to PPCS to revoke a licence and recall the person to custody. With a risk
     escalation an NPS senior manager endorses it first, unless the officer recorded that the
     risk is too immediate (emergency recall)."""
+
+    state = models.CharField(max_length=32, choices=RecallState.choices, db_comment=STATE_COMMENT)
 
     sentence = models.ForeignKey("probation.Sentence", on_delete=models.PROTECT, related_name="+")
     failure = models.ForeignKey(

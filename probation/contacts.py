@@ -225,6 +225,7 @@ def contact_create(
     contact._history_user = actor
     contact.save()
     audit.record_create(actor=actor, instance=contact)
+    _enforcement(actor, contact, previous_outcome="")
     return contact
 
 
@@ -245,13 +246,27 @@ def contact_update(*, actor: User, crn: str, contact_id: int, **changes) -> Cont
     if contact is None:
         raise Http404("No contact found with that id for this person.")
     before = audit.snapshot(contact)
+    previous_outcome = contact.outcome
     fields = _clean(person, {**_values_of(contact), **changes}, contact=contact)
     for name, value in fields.items():
         setattr(contact, name, value)
     contact._history_user = actor
     contact.save()
     audit.record_update(actor=actor, instance=contact, before=before)
+    contact.person = person
+    _enforcement(actor, contact, previous_outcome=previous_outcome)
     return contact
+
+
+def _enforcement(actor: User, contact: Contact, *, previous_outcome: str) -> None:
+    """An outcome of unacceptable absence or failed to comply opens a failure to comply
+    for the responsible officer's decision; one changed away from those closes it while
+    undecided (``enforcement.failures.contact_outcome_recorded``)."""
+    # Imported here: the enforcement app builds on probation, and this is the one place
+    # where a core record starts one of its workflows.
+    from enforcement.failures import contact_outcome_recorded
+
+    contact_outcome_recorded(actor=actor, contact=contact, previous_outcome=previous_outcome)
 
 
 # --- Reads ---------------------------------------------------------------------------------

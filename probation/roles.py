@@ -48,6 +48,10 @@ _CASELOAD = NextStep(
     "See your caseload: next appointments, overdue contacts and risk of serious harm",
     "caseload",
 )
+_NEEDS_ACTION = NextStep(
+    "See what needs action: failures to decide, referrals, reviews and intelligence",
+    "enforcement:needs-action",
+)
 
 ROLES: tuple[Role, ...] = (
     Role(
@@ -101,7 +105,7 @@ ROLES: tuple[Role, ...] = (
         (VIEW_PERSON, CHANGE_PERSON, VIEW_ORGANISATION),
         "You manage the NPS's own cases: high risk of serious harm, MAPPA and the others "
         "the NPS retains.",
-        (_CASELOAD, _FIND, _STRUCTURE),
+        (_CASELOAD, _NEEDS_ACTION, _FIND, _STRUCTURE),
     ),
     Role(
         "NPS_ENFORCEMENT_OFFICER",
@@ -109,7 +113,14 @@ ROLES: tuple[Role, ...] = (
         (OrganisationKind.NPS_DIVISION,),
         (VIEW_PERSON, CHANGE_PERSON, VIEW_ORGANISATION),
         "You decide on breach referrals from CRCs and the NPS and take cases to court.",
-        (_FIND, _STRUCTURE),
+        (
+            NextStep(
+                "Decide the breach referrals waiting for you, overdue first",
+                "enforcement:eo-queue",
+            ),
+            _FIND,
+            _STRUCTURE,
+        ),
         division_wide=True,
     ),
     Role(
@@ -118,7 +129,17 @@ ROLES: tuple[Role, ...] = (
         (OrganisationKind.NPS_DIVISION,),
         (VIEW_PERSON, CHANGE_PERSON, VIEW_ORGANISATION),
         "You decide risk escalations and endorse recall requests in your division.",
-        (_FIND, _STRUCTURE),
+        (
+            NextStep(
+                "Decide the risk escalation referrals, immediate risks first",
+                "enforcement:escalation-queue",
+            ),
+            NextStep(
+                "Endorse the recall requests waiting for you", "enforcement:endorsement-queue"
+            ),
+            _FIND,
+            _STRUCTURE,
+        ),
         division_wide=True,
     ),
     Role(
@@ -128,7 +149,7 @@ ROLES: tuple[Role, ...] = (
         (VIEW_PERSON, CHANGE_PERSON, VIEW_ORGANISATION),
         "You manage your CRC's caseload: plans, contacts, warnings, breach referrals and "
         "risk escalations.",
-        (_CASELOAD, _FIND, _STRUCTURE),
+        (_CASELOAD, _NEEDS_ACTION, _FIND, _STRUCTURE),
     ),
     Role(
         "CRC_MANAGER",
@@ -136,7 +157,7 @@ ROLES: tuple[Role, ...] = (
         (OrganisationKind.CRC,),
         (VIEW_PERSON, CHANGE_PERSON, VIEW_ORGANISATION),
         "You manage your CRC's teams and caseloads and act as duty manager.",
-        (_CASELOAD, _FIND, _STRUCTURE),
+        (_CASELOAD, _NEEDS_ACTION, _FIND, _STRUCTURE),
     ),
     Role(
         "PRISON_RESETTLEMENT_WORKER",
@@ -170,7 +191,11 @@ ROLES: tuple[Role, ...] = (
         (OrganisationKind.NOMS_UNIT,),
         (VIEW_PERSON, VIEW_ORGANISATION),
         "You decide on licence recall requests for the Public Protection Casework Section.",
-        (_FIND, _STRUCTURE),
+        (
+            NextStep("Decide the recall requests, emergencies first", "enforcement:ppcs-queue"),
+            _FIND,
+            _STRUCTURE,
+        ),
         national_read_only=True,
     ),
     Role(

@@ -180,6 +180,12 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str(
 # setting: early enough for managers to see the overdue cases when they start the day.
 ALLOCATION_DEADLINE_JOB_TIME = env.str("ALLOCATION_DEADLINE_JOB_TIME", default="07:00")
 _deadline_hour, _deadline_minute = (int(part) for part in ALLOCATION_DEADLINE_JOB_TIME.split(":"))
+# The workflow deadline job (enforcement.tasks) runs every weekday at this local time: it
+# records the reminders before and the alerts after each deadline of the risk escalation,
+# SFO and enforcement workflows and tells the organisations that must act; nothing on a
+# bank holiday. After the allocation job, before the working day starts.
+WORKFLOW_DEADLINE_JOB_TIME = env.str("WORKFLOW_DEADLINE_JOB_TIME", default="07:15")
+_workflow_hour, _workflow_minute = (int(part) for part in WORKFLOW_DEADLINE_JOB_TIME.split(":"))
 # Later parts add their jobs here (the monthly payment run, ...).
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
@@ -189,6 +195,10 @@ CELERY_BEAT_SCHEDULE = {
     "allocation-deadlines": {
         "task": "allocation.tasks.find_overdue_allocations",
         "schedule": crontab(hour=_deadline_hour, minute=_deadline_minute, day_of_week="mon-fri"),
+    },
+    "workflow-deadlines": {
+        "task": "enforcement.tasks.find_workflow_deadlines",
+        "schedule": crontab(hour=_workflow_hour, minute=_workflow_minute, day_of_week="mon-fri"),
     },
 }
 

@@ -6,6 +6,7 @@ from allocation import api as allocation_api
 from allocation import api_reallocation as allocation_api_reallocation
 from allocation import api_referrals as allocation_api_referrals
 from enforcement import api as enforcement_api
+from enforcement import api_referrals as enforcement_api_referrals
 from probation.api import calculations, views
 from probation.api import caseload as api_caseload
 from probation.api import contacts as api_contacts
@@ -117,6 +118,13 @@ v1 = [
         "people/<str:crn>/sentences/<int:number>/termination/notifications",
         api_transfers.TerminationNotificationView.as_view(),
         name="person-sentence-termination-notifications",
+    ),
+    # referrals between organisations, followed by the organisations involved
+    path("referrals/", enforcement_api_referrals.ReferralListView.as_view(), name="referrals"),
+    path(
+        "referrals/<str:workflow>/<int:record_id>",
+        enforcement_api_referrals.ReferralDetailView.as_view(),
+        name="referral",
     ),
     # caseloads (helper "caseload")
     path("caseload/", api_caseload.CaseloadView.as_view(), name="caseload"),

@@ -87,7 +87,17 @@ def person_detail(request, crn):
     }
     for section in _overview_sections():
         context.update(section.overview_context(user=request.user, person=person))
+    context.update(_enforcement_overview(request.user, person, context["can_change"]))
     return render(request, "probation/person_detail.html", context)
+
+
+def _enforcement_overview(user, person, can_change: bool) -> dict:
+    """The enforcement app's panel: open workflow records, documents and the actions to
+    start (``enforcement.queues.overview_context``; imported here, the one place the core
+    pages read that app)."""
+    from enforcement import queues
+
+    return queues.overview_context(user=user, person=person, can_change=can_change)
 
 
 class PersonForm(GovukForm):

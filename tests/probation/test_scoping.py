@@ -152,9 +152,222 @@ CHILD_PARAMETERS["document_id"] = _document_id
 
 # --- enforcement: failures and breach referrals ---
 
+
+def _failure_id(person):
+    """A failure to comply on a new Community Order of the person, waiting for the
+    responsible officer's decision."""
+    import datetime
+
+    from enforcement.models import Failure, FailureState
+    from enforcement.workflows import FAILURE
+    from tests.probation.factories import sentence_of
+
+    sentence = sentence_of(person)
+    failure = Failure(
+        person=person,
+        sentence=sentence,
+        enforced_as="COMMUNITY_ORDER",
+        failure_date=datetime.date.today(),
+        description="Did not attend the office appointment",
+        provider=person.responsible_provider,
+        recorded_by=staff("CRC_OFFENDER_MANAGER", "CRC11"),
+    )
+    FAILURE.open(failure, state=FailureState.AWAITING_DECISION, actor=failure.recorded_by)
+    return failure.pk
+
+
+def _referral_id(person):
+    """A breach referral of a new failure, with its pre-breach pack, waiting for the
+    enforcement officers of the person's division."""
+    from enforcement.models import BreachReferral, BreachState, Failure
+    from enforcement.workflows import BREACH_REFERRAL
+    from probation import documents
+
+    failure = Failure.objects.get(pk=_failure_id(person))
+    referrer = failure.recorded_by
+    pack = documents.document_create(
+        actor=referrer,
+        person=person,
+        kind="PRE_BREACH_PACK",
+        title="Pre-breach pack",
+        template="enforcement/documents/pre_breach_pack.html",
+        context={"failure": failure, "sentence": failure.sentence},
+    )
+    referral = BreachReferral(
+        person=person,
+        failure=failure,
+        sentence=failure.sentence,
+        referred_by=referrer,
+        referred_by_organisation=referrer.organisation,
+        division=person.ldu.division,
+        pre_breach_pack=pack,
+    )
+    BREACH_REFERRAL.open(referral, state=BreachState.AWAITING_EO, actor=referrer)
+    return referral.pk
+
+
+CHILD_PARAMETERS["failure_id"] = _failure_id
+CHILD_PARAMETERS["referral_id"] = _referral_id
+
 # --- enforcement: recall requests ---
 
+
+def _recall_id(person):
+    """A recall request waiting on PPCS, on a new licence of the person's, requested by
+    their provider's officer."""
+    import datetime
+
+    from enforcement import recalls, workflows
+    from enforcement.models import RecallRequest
+    from probation import documents
+    from probation.models import Licence
+    from tests.probation.factories import sentence_of
+
+    today = datetime.date.today()
+    sentence = sentence_of(
+        person,
+        "CUSTODIAL",
+        term_months=18,
+        licence_start_date=today - datetime.timedelta(days=30),
+        licence_end_date=today + datetime.timedelta(days=300),
+    )
+    Licence.objects.create(sentence=sentence)
+    provider = person.responsible_provider
+    officer = (
+        staff("CRC_OFFENDER_MANAGER", provider.code)
+        if provider.is_crc
+        else staff("NPS_OFFENDER_MANAGER", person.ldu.division.code)
+    )
+    document = documents.document_create(
+        actor=officer,
+        person=person,
+        kind="RECALL_REQUEST",
+        title="Recall request",
+        template=recalls.DOCUMENT_TEMPLATE,
+        context={"sentence": sentence},
+    )
+    return workflows.RECALL_REQUEST.open(
+        RecallRequest(
+            person=person,
+            sentence=sentence,
+            reasons="Out of touch",
+            recommended_type="STANDARD",
+            requested_by=officer,
+            requested_by_organisation=officer.organisation,
+            division=person.ldu.division,
+            document=document,
+        ),
+        state="AWAITING_PPCS",
+        actor=officer,
+    ).pk
+
+
+CHILD_PARAMETERS["recall_id"] = _recall_id
+
 # --- enforcement: risk escalation, reviews, intelligence, SFO ---
+
+
+def _escalation_id(person):
+    """A risk escalation referral of the person waiting on their NPS division (one may wait
+    per person, so an open one is reused)."""
+    from enforcement.models import RiskEscalation
+    from enforcement.workflows import RISK_ESCALATION
+
+    waiting = RiskEscalation.objects.filter(person=person, state="AWAITING_NPS").first()
+    if waiting is not None:
+        return waiting.pk
+    officer = staff("CRC_OFFENDER_MANAGER", "CRC11")
+    escalation = RiskEscalation(
+        person=person,
+        raised_by=officer,
+        raised_by_organisation=person.responsible_provider,
+        division=person.ldu.division,
+        new_information="Police report a threat to a former partner",
+        current_rosh="MEDIUM",
+        crc_view="The risk may now be high",
+    )
+    return RISK_ESCALATION.open(escalation, state="AWAITING_NPS", actor=officer).pk
+
+
+def _review_id(person):
+    """A risk review set by an allocation of the person's latest sentence."""
+    import datetime
+
+    from enforcement.models import RiskReview
+    from enforcement.workflows import RISK_REVIEW
+
+    request_id = _request_id(person)  # makes the sentence's allocation decision
+    from allocation.models import ReallocationRequest
+
+    allocation = ReallocationRequest.objects.get(pk=request_id).allocation
+    existing = RiskReview.objects.filter(allocation=allocation).first()
+    if existing is not None:
+        return existing.pk
+    review = RiskReview(
+        person=person,
+        allocation=allocation,
+        provider=person.responsible_provider,
+        review_by=datetime.date.today() + datetime.timedelta(days=60),
+        triggers="A new partner",
+    )
+    return RISK_REVIEW.open(review, state="OPEN", actor=allocation.decided_by).pk
+
+
+def _intelligence_id(person):
+    from enforcement.models import Intelligence
+    from enforcement.workflows import INTELLIGENCE
+
+    sharer = staff("NPS_SENIOR_MANAGER", person.ldu.division.code)
+    record = Intelligence(
+        person=person,
+        source="POLICE",
+        summary="Arrested for a public order offence",
+        shared_by=sharer,
+        shared_by_organisation=sharer.organisation,
+        provider=person.responsible_provider,
+    )
+    return INTELLIGENCE.open(record, state="AWAITING_ACKNOWLEDGEMENT", actor=sharer).pk
+
+
+def _sfo(person):
+    import datetime
+
+    from django.utils import timezone
+
+    from enforcement.models import SeriousFurtherOffence
+    from enforcement.workflows import SFO_REVIEW
+
+    officer = staff("CRC_MANAGER", "CRC11")
+    sfo = SeriousFurtherOffence(
+        person=person,
+        provider=person.responsible_provider,
+        charged_on=datetime.date.today() - datetime.timedelta(days=30),
+        offence="Wounding with intent",
+        reported_by=officer,
+        noms_notified_at=timezone.now(),
+    )
+    return SFO_REVIEW.open(sfo, state="REVIEW_DUE", actor=officer)
+
+
+def _vsr_id(person):
+    """A Victim Summary Report due after a conviction for an SFO."""
+    import datetime
+
+    from enforcement.models import VictimSummaryReport
+    from enforcement.workflows import VICTIM_SUMMARY_REPORT
+
+    sfo = _sfo(person)
+    sfo.outcome, sfo.outcome_on, sfo.victims_opted_in = "CONVICTED", datetime.date.today(), True
+    sfo.save()
+    vsr = VictimSummaryReport(person=person, sfo=sfo, provider=sfo.provider)
+    return VICTIM_SUMMARY_REPORT.open(vsr, state="DUE", actor=sfo.reported_by).pk
+
+
+CHILD_PARAMETERS["escalation_id"] = _escalation_id
+CHILD_PARAMETERS["review_id"] = _review_id
+CHILD_PARAMETERS["intelligence_id"] = _intelligence_id
+CHILD_PARAMETERS["sfo_id"] = lambda person: _sfo(person).pk
+CHILD_PARAMETERS["vsr_id"] = _vsr_id
 
 # Parameters of reference data everyone may read (organisation codes).
 REFERENCE_PARAMETERS = {"code"}
@@ -164,6 +377,13 @@ ADDRESSED_PARAMETERS = {
     "notification_id": "probation.notifications.notifications_for "
     "(tests/probation/test_notifications.py)",
 }
+# --- enforcement: referrals API ---
+# GET /api/v1/referrals/{workflow}/{record_id}: a referral the caller's organisation is
+# involved in, found through probation.access.records_involving (tests/enforcement/
+# test_api_referrals.py).
+ADDRESSED_PARAMETERS["workflow"] = "enforcement.api_referrals (records_involving)"
+ADDRESSED_PARAMETERS["record_id"] = "enforcement.api_referrals (records_involving)"
+
 # Namespaces that hold no case data: the admin registers no case model (asserted below).
 EXCLUDED_PREFIXES = ("admin/",)
 # Routes outside the scoping layer on purpose, each with its reason.
