@@ -261,10 +261,6 @@ def record_url(workflow: str, crn: str, record_id: int, known: dict | None = Non
     return url
 
 
-def label_of(workflow: str) -> str:
-    return REGISTRY[workflow].label
-
-
 # --- The case overview's panel (probation.views.people.person_detail) -----------------------
 
 OVERVIEW_DOCUMENTS = 10
@@ -272,6 +268,7 @@ OVERVIEW_DOCUMENTS = 10
 CASE_ACTIONS = (
     ("enforcement:failure-create", "Record a failure to comply"),
     ("enforcement:escalation-create", "Raise a risk escalation referral"),
+    ("enforcement:recall-create", "Request a recall"),
     ("enforcement:sfo-create", "Record a serious further offence"),
 )
 NPS_CASE_ACTIONS = (("enforcement:intelligence-create", "Share intelligence with the CRC"),)

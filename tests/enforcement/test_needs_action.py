@@ -143,12 +143,7 @@ def test_the_page_lists_and_links(client, om):
     assert "Decide on the failure to comply" in page
     assert "Overdue by 2 business days" in page
     assert person.crn in page
-    try:
-        link = reverse("enforcement:failure", args=[person.crn, failure.pk])
-    except Exception:  # the failure pages are not there yet: no link
-        link = None
-    if link:
-        assert link in page
+    assert reverse("enforcement:failure", args=[person.crn, failure.pk]) in page
     assert 'name="show"' not in page  # no filter for an offender manager
 
 
@@ -243,6 +238,26 @@ def test_the_case_overview_shows_open_records_and_documents(client, om):
     assert "Waiting for the NPS to decide" in panel and ">Wales<" in panel
     assert "Pre breach pack" in panel  # the referral's document
     assert "Overdue" in panel  # the first failure was due on 7 June
+    # The actions to start from the case.
+    for name in ("failure-create", "escalation-create", "recall-create", "sfo-create"):
+        assert reverse(f"enforcement:{name}", args=[person.crn]) in panel
+    assert "Share intelligence" not in panel  # the NPS shares it, not the CRC
+
+
+def test_nps_staff_may_share_intelligence_from_the_case(client):
+    nps_om = staff("NPS_OFFENDER_MANAGER", "NPS-WAL")
+    person = person_of("NPS", ldu_crc="CRC11")
+    client.force_login(nps_om)
+    page = client.get(f"/people/{person.crn}/").content.decode()
+    assert reverse("enforcement:intelligence-create", args=[person.crn]) in page
+
+
+def test_read_only_staff_are_offered_no_actions(client):
+    client.force_login(staff("NOMS_CONTRACT_MANAGER", "NOMS"))
+    person = person_of("CRC11")
+    page = client.get(f"/people/{person.crn}/").content.decode()
+    panel = page[page.index('data-testid="enforcement-panel"') :]
+    assert "Record a failure to comply" not in panel
 
 
 def test_the_case_overview_panel_reads_in_constant_queries(client, om):
@@ -265,3 +280,23 @@ def test_the_case_overview_panel_reads_in_constant_queries(client, om):
 
     count(small)  # warm caches
     assert count(large) == count(small)
+
+
+def test_a_next_step_whose_page_does_not_exist_is_plain_text(client, monkeypatch):
+    import dataclasses
+
+    from probation import roles
+
+    role = roles.ROLES_BY_CODE["CRC_OFFENDER_MANAGER"]
+    step = roles.NextStep("Work a queue not built yet", "enforcement:no-such-queue")
+    changed = dataclasses.replace(role, next_steps=(step, *role.next_steps))
+    monkeypatch.setitem(roles.ROLES_BY_GROUP, role.group_name, changed)
+    client.force_login(staff("CRC_OFFENDER_MANAGER", "CRC11"))
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "<li>Work a queue not built yet</li>" in response.content.decode()
+
+
+def test_a_record_without_a_page_has_no_link():
+    assert queues.record_url("no_such_workflow", "X000001", 1) == ""
+    assert queues.record_url("failure", "X000001", 1) == "/enforcement/people/X000001/failures/1/"
