@@ -340,7 +340,7 @@ def seed(
             rng=cases_rng,
         )
         _add_licence_conditions()
-        allocations = 0
+        allocations = enforcement_records = 0
         if created:
             # The allocation app records its decisions (imported here: probation's models
             # never depend on it; only the demo, which seeds every part, does).
@@ -352,6 +352,9 @@ def seed(
                 pending_people=pending_people,
                 decided_by=next(u for u in demo_users if u.username == "nps.allocation"),
             )
+            from enforcement.demo import seed_enforcement
+
+            enforcement_records = seed_enforcement({u.username: u for u in demo_users})
         audit.record_import(
             actor=None,
             instance=nps,
@@ -361,6 +364,7 @@ def seed(
                 "seed": seed,
                 "allocations": allocations,
                 "awaiting_allocation": len(pending_people),
+                "enforcement_records": enforcement_records,
             },
         )
     return {

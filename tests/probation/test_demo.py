@@ -36,7 +36,13 @@ def _population():
 
 def _delete_people():
     from allocation.models import AllocationDecision
+    from enforcement.workflows import WORKFLOWS
+    from probation.models import CaseDocument
 
+    # Workflow records and decisions protect the records they refer to: newest kinds first.
+    for _, model in reversed(WORKFLOWS):
+        model.objects.all().delete()
+    CaseDocument.objects.all().delete()
     AllocationDecision.objects.all().delete()  # immutable records protect their people
     Person.objects.all().delete()
 
