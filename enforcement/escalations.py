@@ -323,6 +323,7 @@ def escalation_decide(
         escalation.nps_team, escalation.nps_offender_manager = nps_team, nps_offender_manager
         escalation.continued_interventions = continued_interventions
     RISK_ESCALATION.advance(escalation, action, actor=actor, at=now, before=before)
+    _close_answered_review(actor=actor, escalation=escalation, action="answer")
     if high:
         _move_to_nps(actor=actor, person=person, team=nps_team, om=nps_offender_manager, at=now)
         for grantee in grantees:
@@ -412,7 +413,21 @@ def escalation_withdraw(*, actor: User, crn: str, escalation_id: int, reason: st
     escalation = _locked(person, escalation_id)
     RISK_ESCALATION.check(escalation, "withdraw", actor=actor)
     RISK_ESCALATION.advance(escalation, "withdraw", actor=actor, notes=(reason or "").strip())
+    # The CRC still owes the review the withdrawn referral answered: it is open again.
+    _close_answered_review(actor=actor, escalation=escalation, action="reopen")
     return escalation
+
+
+def _close_answered_review(*, actor: User, escalation: RiskEscalation, action: str) -> None:
+    """The review this referral answered: ``answer`` once the NPS decides, ``reopen`` when
+    the referral is withdrawn (due again on its review-by date)."""
+    if escalation.risk_review_id is None:
+        return
+    review = RiskReview.objects.select_for_update(of=("self",)).get(pk=escalation.risk_review_id)
+    if review.state == ReviewState.REFERRED:
+        RISK_REVIEW.advance(
+            review, action, actor=actor, system=True, notes=f"Risk escalation {escalation.pk}"
+        )
 
 
 # --- The senior managers' queue ----------------------------------------------------------------

@@ -109,7 +109,8 @@ class RiskEscalation(WorkflowRecord):
 
 class ReviewState(models.TextChoices):
     OPEN = "OPEN", "Waiting for the CRC to refer the case back"
-    REFERRED = "REFERRED", "Referred back to the NPS"
+    REFERRED = "REFERRED", "Referred back to the NPS: waiting for its decision"
+    ANSWERED = "ANSWERED", "Answered: the NPS decided the referral"
     CANCELLED = "CANCELLED", "No longer needed"
 
 

@@ -142,7 +142,10 @@ RISK_REVIEW = Workflow(
             due_on=lambda r: r.review_by,
             deadline_source="the review-by date set at allocation",
         ),
-        ReviewState.REFERRED: _FINAL,
+        # The referral answering it waits on the NPS (its own clock); if it is withdrawn,
+        # the review is open again, due on the same date.
+        ReviewState.REFERRED: Step(),
+        ReviewState.ANSWERED: _FINAL,
         ReviewState.CANCELLED: _FINAL,
     },
     transitions=[
@@ -155,9 +158,25 @@ RISK_REVIEW = Workflow(
             "the provider managing the case",
         ),
         Transition(
+            "answer",
+            "mark the review answered",
+            (ReviewState.REFERRED,),
+            ReviewState.ANSWERED,
+            _nobody,
+            "the system, when the NPS decides the referral",
+        ),
+        Transition(
+            "reopen",
+            "open the review again",
+            (ReviewState.REFERRED,),
+            ReviewState.OPEN,
+            _nobody,
+            "the system, when the referral answering it is withdrawn",
+        ),
+        Transition(
             "cancel",
             "cancel the review",
-            (ReviewState.OPEN,),
+            (ReviewState.OPEN, ReviewState.REFERRED),
             ReviewState.CANCELLED,
             _nobody,
             "the system, when the case leaves the CRC",

@@ -534,6 +534,30 @@ def test_a_referral_answers_the_review_named():
     assert escalation.risk_review == review and review.state == "REFERRED"
 
 
+@pytest.mark.parametrize("high", [True, False])
+def test_the_nps_decision_answers_the_review(manager, high):
+    person, _, officer = allocated_to_crc(review_by=clock.today() + datetime.timedelta(days=30))
+    escalation = raise_for(officer, person)
+    decide(manager, person, escalation, high=high)
+    review = RiskReview.objects.get(person=person)
+    assert review.state == "ANSWERED" and review.closed_at is not None
+    assert review.due_by is None and review.waiting_on is None
+
+
+def test_a_withdrawn_referral_leaves_the_review_owed_again_by_its_date():
+    review_by = clock.today() + datetime.timedelta(days=30)
+    person, _, officer = allocated_to_crc(review_by=review_by)
+    escalation = raise_for(officer, person)
+    escalations.escalation_withdraw(
+        actor=officer, crn=person.crn, escalation_id=escalation.pk, reason="Wrong case"
+    )
+    review = RiskReview.objects.get(person=person)
+    assert review.state == "OPEN" and review.due_by == review_by
+    assert review.waiting_on == org("CRC11") and review.closed_at is None
+    again = raise_for(officer, person)
+    assert again.risk_review == review
+
+
 # --- Two senior managers at once ------------------------------------------------------------------
 
 

@@ -36,10 +36,12 @@ def _population():
 
 def _delete_people():
     from allocation.models import AllocationDecision
+    from enforcement.models import RiskEscalation
     from enforcement.workflows import WORKFLOWS
     from probation.models import CaseDocument
 
     # Workflow records and decisions protect the records they refer to: newest kinds first.
+    RiskEscalation.objects.update(risk_review=None)
     for _, model in reversed(WORKFLOWS):
         model.objects.all().delete()
     CaseDocument.objects.all().delete()
