@@ -80,17 +80,15 @@ _RELATED = (
 
 def referral_of(user: User, crn: str, referral_id: int) -> BreachReferral:
     """A referral of a person the user may see; 404 otherwise."""
-    person = access.person_for_view(user, crn)
-    referral = (
-        BreachReferral.objects.select_related(*_RELATED)
-        .filter(person=person, pk=referral_id)
-        .first()
+    referral = access.record_of(
+        user,
+        crn,
+        BreachReferral.objects.select_related(*_RELATED),
+        referral_id,
+        missing="No breach referral found for this person.",
     )
-    if referral is None:
-        raise Http404("No breach referral found for this person.")
-    referral.person = person
-    referral.failure.person = person
-    referral.sentence.person = person
+    referral.failure.person = referral.person
+    referral.sentence.person = referral.person
     return referral
 
 

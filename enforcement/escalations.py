@@ -68,15 +68,13 @@ _RELATED = (
 def escalation_of(user: User, crn: str, escalation_id: int) -> RiskEscalation:
     """A referral of a person the user may see, found under that person only; 404
     otherwise (a referral of another person under a visible CRN is missing too)."""
-    person = access.person_for_view(user, crn)
-    escalation = (
-        RiskEscalation.objects.select_related(*_RELATED)
-        .filter(person=person, pk=escalation_id)
-        .first()
+    escalation = access.record_of(
+        user,
+        crn,
+        RiskEscalation.objects.select_related(*_RELATED),
+        escalation_id,
+        missing="No risk escalation referral found for this person.",
     )
-    if escalation is None:
-        raise Http404("No risk escalation referral found for this person.")
-    escalation.person = person
     return escalation
 
 

@@ -79,18 +79,16 @@ PACK_TEMPLATE = "enforcement/documents/pre_breach_pack.html"
 def failure_of(user: User, crn: str, failure_id: int) -> Failure:
     """A failure of a person the user may see; 404 otherwise (a failure of another person
     under a visible CRN is missing too)."""
-    person = access.person_for_view(user, crn)
-    failure = (
+    failure = access.record_of(
+        user,
+        crn,
         Failure.objects.select_related(
             "sentence", "contact", "provider", "recorded_by", "decided_by", "warning_letter"
-        )
-        .filter(person=person, pk=failure_id)
-        .first()
+        ),
+        failure_id,
+        missing="No failure to comply found for this person.",
     )
-    if failure is None:
-        raise Http404("No failure to comply found for this person.")
-    failure.person = person
-    failure.sentence.person = person
+    failure.sentence.person = failure.person
     return failure
 
 

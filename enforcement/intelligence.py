@@ -36,17 +36,15 @@ def may_share(user: User, person: Person) -> bool:
 
 def intelligence_of(user: User, crn: str, intelligence_id: int) -> Intelligence:
     """A piece of intelligence about a person the user may see; 404 otherwise."""
-    person = access.person_for_view(user, crn)
-    record = (
+    record = access.record_of(
+        user,
+        crn,
         Intelligence.objects.select_related(
             "shared_by", "shared_by_organisation", "provider", "acknowledged_by"
-        )
-        .filter(person=person, pk=intelligence_id)
-        .first()
+        ),
+        intelligence_id,
+        missing="No intelligence found for this person.",
     )
-    if record is None:
-        raise Http404("No intelligence found for this person.")
-    record.person = person
     return record
 
 

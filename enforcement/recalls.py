@@ -66,7 +66,7 @@ from probation.models import (
 from probation.models.organisations import PPCS_CODE
 from probation.notifications import notify
 from probation.plans import current_plan
-from probation.workflow import InvalidTransition, events_of
+from probation.workflow import InvalidTransition
 
 WORKFLOW = workflows.RECALL_REQUEST
 DOCUMENT_TEMPLATE = "enforcement/documents/recall_request.html"
@@ -92,14 +92,13 @@ _RELATED = (
 def recall_of(user: User, crn: str, recall_id: int) -> RecallRequest:
     """A recall request of a person the user may see, found under that person only; 404
     otherwise (a request of another person under a visible CRN is missing too)."""
-    person = access.person_for_view(user, crn)
-    recall = (
-        RecallRequest.objects.select_related(*_RELATED).filter(person=person, pk=recall_id).first()
+    return access.record_of(
+        user,
+        crn,
+        RecallRequest.objects.select_related(*_RELATED),
+        recall_id,
+        missing="No recall request found for this person.",
     )
-    if recall is None:
-        raise Http404("No recall request found for this person.")
-    recall.person = person
-    return recall
 
 
 def on_licence(person: Person, *, today=None) -> list[Sentence]:
@@ -160,11 +159,6 @@ def case_after_revocation(recall: RecallRequest) -> str:
             "high, through a risk escalation."
         )
     return f"The case stays with {provider.name}: the recall does not move it."
-
-
-def events(recall: RecallRequest):
-    """The request's history, oldest first, with who made each move."""
-    return events_of(WORKFLOW, recall)
 
 
 def _queue(user: User, state: str) -> QuerySet[RecallRequest]:

@@ -8,8 +8,6 @@ The CRC's needs-action list and the deadline jobs read these records; overdue on
 those past ``due_by``.
 """
 
-from django.http import Http404
-
 from allocation.models import AllocationDecision
 from enforcement.models import ReviewState, RiskReview
 from enforcement.workflows import RISK_REVIEW
@@ -35,13 +33,11 @@ def review_open_for_allocation(*, actor: User, allocation: AllocationDecision) -
 
 def review_of(user: User, crn: str, review_id: int) -> RiskReview:
     """A review of a person the user may see, found under that person only; 404 otherwise."""
-    person = access.person_for_view(user, crn)
-    review = (
-        RiskReview.objects.select_related("provider", "allocation__decided_by")
-        .filter(person=person, pk=review_id)
-        .first()
+    review = access.record_of(
+        user,
+        crn,
+        RiskReview.objects.select_related("provider", "allocation__decided_by"),
+        review_id,
+        missing="No risk review found for this person.",
     )
-    if review is None:
-        raise Http404("No risk review found for this person.")
-    review.person = person
     return review

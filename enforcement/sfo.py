@@ -56,29 +56,25 @@ def may_record_outcome(user: User, sfo: SeriousFurtherOffence) -> bool:
 
 
 def sfo_of(user: User, crn: str, sfo_id: int) -> SeriousFurtherOffence:
-    person = access.person_for_view(user, crn)
-    sfo = (
-        SeriousFurtherOffence.objects.select_related("provider", "reported_by", "reviewed_by")
-        .filter(person=person, pk=sfo_id)
-        .first()
+    sfo = access.record_of(
+        user,
+        crn,
+        SeriousFurtherOffence.objects.select_related("provider", "reported_by", "reviewed_by"),
+        sfo_id,
+        missing="No serious further offence found for this person.",
     )
-    if sfo is None:
-        raise Http404("No serious further offence found for this person.")
-    sfo.person = person
     return sfo
 
 
 def vsr_of(user: User, crn: str, vsr_id: int) -> VictimSummaryReport:
-    person = access.person_for_view(user, crn)
-    vsr = (
-        VictimSummaryReport.objects.select_related("sfo", "provider", "document")
-        .filter(person=person, pk=vsr_id)
-        .first()
+    vsr = access.record_of(
+        user,
+        crn,
+        VictimSummaryReport.objects.select_related("sfo", "provider", "document"),
+        vsr_id,
+        missing="No Victim Summary Report found for this person.",
     )
-    if vsr is None:
-        raise Http404("No Victim Summary Report found for this person.")
-    vsr.person = person
-    vsr.sfo.person = person
+    vsr.sfo.person = vsr.person
     return vsr
 
 

@@ -28,7 +28,7 @@ from enforcement.workflows import BREACH_REFERRAL, FAILURE
 from probation import access, audit
 from probation.models import CaseDocument, OrganisationKind
 from probation.pagination import page_context
-from probation.workflow import business_days_left, events_of
+from probation.workflow import business_days_left, history
 
 # Who works the enforcement officers' queue (the senior manager oversees it).
 QUEUE_ROLES = frozenset({"NPS_ENFORCEMENT_OFFICER", "NPS_SENIOR_MANAGER"})
@@ -64,19 +64,6 @@ def failure_create(request, crn):
         "enforcement/failure_create.html",
         {"person": person, "form": form, "provider": person.responsible_provider},
     )
-
-
-def _history(workflow, record) -> list:
-    """The record's events, each with ``step``: what was done and the state it led to."""
-    events = list(events_of(workflow, record))
-    for event in events:
-        state = workflow.states(event.to_state).label
-        if event.action == "open":
-            event.step = f"Opened: {state.lower()}"
-        else:
-            label = workflow.transition(event.action).label
-            event.step = f"{label[0].upper()}{label[1:]}: {state.lower()}"
-    return events
 
 
 def _recall_url(crn: str, failure) -> str | None:
@@ -158,7 +145,7 @@ def failure_detail(request, crn, failure_id):
             "days_left": business_days_left(failure.due_by) if undecided else None,
             "referrals": referrals,
             "packs": packs,
-            "events": _history(FAILURE, failure),
+            "history": history(FAILURE, failure),
             "may_record": failures.may_record(request.user, person),
             "is_licence": failure.enforced_as == EnforcedSentence.LICENCE,
         },
@@ -263,7 +250,7 @@ def breach_referral_detail(request, crn, referral_id):
             "posted": posted,
             "errors_form": forms.get(posted) if posted else None,
             "packs": packs,
-            "events": _history(BREACH_REFERRAL, referral),
+            "history": history(BREACH_REFERRAL, referral),
             "days_left": business_days_left(referral.due_by) if open_step else None,
             "awaiting_court": referral.state == BreachState.COURT_ACTION,
         },

@@ -16,7 +16,7 @@ from enforcement.models import Failure, RecallState, RecallType
 from probation import access, audit
 from probation.forms_govuk import GovukForm
 from probation.pagination import page_context
-from probation.workflow import business_days_left
+from probation.workflow import business_days_left, history
 
 EMERGENCY_HELP = (
     "Only when the risk is so immediate that there is no time for an NPS senior manager to "
@@ -262,9 +262,6 @@ def recall_detail(request, crn, recall_id):
             shown[name] = bound[1]
         elif actions & allowed:
             shown[name] = form_class(prefix=name)
-    history = list(recalls.events(recall))
-    for event in history:
-        event.to_label = RecallState(event.to_state).label
     return render(
         request,
         "enforcement/recall_request.html",
@@ -275,7 +272,7 @@ def recall_detail(request, crn, recall_id):
             "form": bound[1] if bound else None,
             "allowed": allowed,
             "refused": refused,
-            "history": history,
+            "history": history(recalls.WORKFLOW, recall),
             "days_left": business_days_left(recall.due_by),
             "case_after_revocation": recalls.case_after_revocation(recall),
         },

@@ -33,7 +33,7 @@ from probation import access, audit
 from probation.forms_govuk import DateField, GovukForm
 from probation.models import User
 from probation.pagination import page_context
-from probation.workflow import business_days_left, events_of
+from probation.workflow import business_days_left, history
 
 
 def _actions(workflow, user, record) -> set[str]:
@@ -52,15 +52,6 @@ def _refused(workflow, record, action: str, user, form) -> bool:
         form.add_service_errors(error)
         return True
     return False
-
-
-def _history(workflow, record) -> list:
-    """The record's events, oldest first, each with ``label``: what was done, in words."""
-    labels = {t.action: t.label for t in workflow.transitions}
-    events = list(events_of(workflow, record))
-    for event in events:
-        event.label = labels.get(event.action, "opened").capitalize()
-    return events
 
 
 def _recall_url(crn: str, escalation_id: int) -> str:
@@ -317,7 +308,7 @@ def risk_escalation(request, crn, escalation_id):
             "days_left": business_days_left(escalation.due_by),
             "form": form,
             "withdraw_form": withdraw_form,
-            "history": _history(RISK_ESCALATION, escalation),
+            "history": history(RISK_ESCALATION, escalation),
             "recall_url": recall_url,
         },
     )
@@ -356,7 +347,7 @@ def risk_review(request, crn, review_id):
             "days_left": business_days_left(review.due_by),
             "answer_url": answer_url,
             "escalations": list(review.escalations.order_by("opened_at", "pk")),
-            "history": _history(RISK_REVIEW, review),
+            "history": history(RISK_REVIEW, review),
         },
     )
 
@@ -445,7 +436,7 @@ def intelligence_detail(request, crn, intelligence_id):
             "record": record,
             "form": form,
             "days_left": business_days_left(record.due_by),
-            "history": _history(INTELLIGENCE, record),
+            "history": history(INTELLIGENCE, record),
         },
     )
 
@@ -565,7 +556,7 @@ def sfo_review(request, crn, sfo_id):
             # The error summary of whichever form was posted.
             "form": review_form if action == "review" else outcome_form,
             "days_left": business_days_left(record.due_by),
-            "history": _history(SFO_REVIEW, record),
+            "history": history(SFO_REVIEW, record),
         },
     )
 
@@ -636,6 +627,6 @@ def victim_summary_report(request, crn, vsr_id):
             "meeting_form": meeting_form,
             "form": write_form if action == "write" else meeting_form,
             "days_left": business_days_left(vsr.due_by),
-            "history": _history(VICTIM_SUMMARY_REPORT, vsr),
+            "history": history(VICTIM_SUMMARY_REPORT, vsr),
         },
     )

@@ -346,3 +346,15 @@ def records_involving(user: User, queryset: QuerySet, *organisation_fields: str)
         for name in organisation_fields:
             condition |= Q(**{f"{name}_id": user.organisation_id})
     return queryset.filter(condition)
+
+
+def record_of(user: User, crn: str, queryset: QuerySet, pk: int, *, missing: str):
+    """One record (a workflow record, a document ...) of the person with this CRN, if the
+    user may see the person; 404 otherwise – a record of another person under a visible CRN
+    is missing too. ``queryset`` carries the caller's ``select_related``."""
+    person = person_for_view(user, crn)
+    record = queryset.filter(person=person, pk=pk).first()
+    if record is None:
+        raise Http404(missing)
+    record.person = person
+    return record

@@ -4,7 +4,6 @@ and stored with the case as the HTML that was issued (``CaseDocument``). A docum
 re-rendered, so what was sent is what is shown; the page prints with the print stylesheet.
 """
 
-from django.http import Http404
 from django.template.loader import render_to_string
 
 from probation import access, audit, clock
@@ -52,15 +51,13 @@ def document_create(
 def document_of(user: User, crn: str, document_id: int) -> CaseDocument:
     """A document of a person the user may see; 404 otherwise (a document of another person
     under a visible CRN is missing too)."""
-    person = access.person_for_view(user, crn)
-    document = (
-        CaseDocument.objects.select_related("created_by")
-        .filter(person=person, pk=document_id)
-        .first()
+    document = access.record_of(
+        user,
+        crn,
+        CaseDocument.objects.select_related("created_by"),
+        document_id,
+        missing="No document found for this person.",
     )
-    if document is None:
-        raise Http404("No document found for this person.")
-    document.person = person
     return document
 
 

@@ -237,6 +237,20 @@ def events_of(workflow: Workflow, record) -> models.QuerySet[WorkflowEvent]:
     )
 
 
+def history(workflow: Workflow, record) -> list[WorkflowEvent]:
+    """The record's transitions for a page, oldest first, each with ``label``: what was done
+    and the state it led to ("Decide on court action: court action: waiting for ...")."""
+    events = list(events_of(workflow, record))
+    for event in events:
+        state = workflow.states(event.to_state).label.lower()
+        if event.action == "open":
+            event.label = f"Opened: {state}"
+        else:
+            done = workflow.transition(event.action).label
+            event.label = f"{done[0].upper()}{done[1:]}: {state}"
+    return events
+
+
 def business_days_left(due_by: datetime.date | None, *, today: datetime.date | None = None):
     """Business days from today to the deadline: positive ahead, 0 today, negative overdue
     (counted in business days too). None when there is no deadline."""

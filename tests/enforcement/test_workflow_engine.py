@@ -201,3 +201,15 @@ def test_overdue_counts_business_days_past_the_deadline(due, late):
     today = due + datetime.timedelta(days=late)
     assert business_days_left(due, today=today) == -business_days_between(due, today)
     assert business_days_left(None, today=today) is None
+
+
+def test_the_history_says_what_was_done_and_where_it_led(case):
+    from probation.workflow import history
+
+    failure = _open_failure(case, clock.now())
+    workflows.FAILURE.advance(failure, "accept_excuse", actor=case.officer, notes="In hospital")
+    labels = [event.label for event in history(workflows.FAILURE, failure)]
+    assert labels == [
+        "Opened: waiting for the responsible officer's decision",
+        "Accept a reasonable excuse: reasonable excuse accepted",
+    ]
