@@ -22,7 +22,7 @@ from allocation.models import (
 )
 from allocation.rules import AllocationFacts, Area, Decision, allocate, due_by
 from allocation.selectors import current_decisions, current_rsr, custodial_term_months
-from probation import access, audit, clock, services
+from probation import access, audit, clock, services, signals
 from probation.models import (
     OffenderManagerAssignment,
     Organisation,
@@ -374,4 +374,5 @@ def hand_over(
     services._start_assignment(
         actor=actor, person=person, team=team, offender_manager=offender_manager, at=at
     )
+    signals.provider_changed.send(sender=Person, actor=actor, person=person, at=at)
     return before

@@ -32,7 +32,7 @@ from django.urls import reverse
 
 from enforcement.models import EscalationState, ReviewState, RiskEscalation, RiskReview
 from enforcement.workflows import RISK_ESCALATION, RISK_REVIEW
-from probation import access, audit, clock, services
+from probation import access, audit, clock, services, signals
 from probation.models import (
     NotificationKind,
     OffenderManagerAssignment,
@@ -343,6 +343,7 @@ def _move_to_nps(*, actor: User, person: Person, team: Team, om: User | None, at
     person._history_user = actor
     person.save(update_fields=["responsible_provider", "updated_at"])
     audit.record_update(actor=actor, instance=person, before=before)
+    signals.provider_changed.send(sender=Person, actor=actor, person=person, at=at)
     current = (
         OffenderManagerAssignment.objects.select_for_update(of=("self",))
         .select_related("team", "offender_manager")

@@ -3,9 +3,10 @@
 Every weekday at ``WORKFLOW_DEADLINE_JOB_TIME`` (settings, default 07:15) the beat starts
 ``find_workflow_deadlines``; on a business day it fans out one ``record_workflow_deadlines``
 per Contract Package Area (the CPA of the person's LDU), like the allocation deadline job
-(``allocation.tasks``). For every workflow of ``enforcement.workflows.WORKFLOWS`` and each
-of its states with a deadline, one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` per
-workflow records a ``DeadlineAlert``:
+(``allocation.tasks``). For every registered workflow (``probation.workflow.with_models``:
+the enforcement workflows and the resettlement plan) and each of its states with a
+deadline, one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` per workflow records a
+``DeadlineAlert``:
 
 - a REMINDER for a step due today or later whose reminder day has come: the business day
   ``WORKFLOW_REMINDER_BUSINESS_DAYS`` (default 1) before ``due_by`` – for the risk reviews
@@ -34,7 +35,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from enforcement.workflows import RISK_REVIEW, WORKFLOWS
+from enforcement.workflows import RISK_REVIEW
 from probation import audit, clock
 from probation.calendar import is_business_day
 from probation.models import (
@@ -50,6 +51,7 @@ from probation.models.audit import AuditAction
 from probation.models.organisations import NPS_CODE
 from probation.models.workflow import AlertKind, DeadlineAlert
 from probation.notifications import notify
+from probation.workflow import REGISTRY, with_models
 
 _ONE_DAY = datetime.timedelta(days=1)
 # How far ahead a reminder window may reach, in calendar days (a bound on the search only:
@@ -157,7 +159,7 @@ def record_deadline_alerts(*, cpa_code: str, today: datetime.date) -> int:
     cpa = Organisation.objects.get(code=cpa_code, kind=OrganisationKind.CRC)
     created = {
         workflow.name: _insert_alerts(workflow=workflow, model=model, cpa=cpa, today=today)
-        for workflow, model in WORKFLOWS
+        for workflow, model in with_models()
     }
     total = sum(created.values())
     if total:
@@ -181,13 +183,14 @@ def record_deadline_alerts(*, cpa_code: str, today: datetime.date) -> int:
 
 # --- Telling the organisations ---------------------------------------------------------------
 
-_LABELS = {workflow.name: workflow.label for workflow, _ in WORKFLOWS}
 # The page each organisation works the workflow from, when it is not the needs-action list.
 _QUEUES = {
     ("NPS_DIVISION", "breach_referral"): "enforcement:eo-queue",
     ("NPS_DIVISION", "risk_escalation"): "enforcement:escalation-queue",
     ("NPS_DIVISION", "recall_request"): "enforcement:endorsement-queue",
     ("NOMS_UNIT", "recall_request"): "enforcement:ppcs-queue",
+    ("CRC", "resettlement_plan"): "resettlement:prisons",
+    ("PRISON", "resettlement_plan"): "resettlement:prisons",
 }
 
 
@@ -256,7 +259,7 @@ def _notify(*, cpa: Organisation, today: datetime.date) -> None:
             team=teams.get(team_id),
             title=title,
             body="By workflow: "
-            + ", ".join(f"{_LABELS[name]} {n}" for name, n in sorted(counts.items()))
+            + ", ".join(f"{REGISTRY[name].label} {n}" for name, n in sorted(counts.items()))
             + ".",
             url=_url(url_name or "enforcement:needs-action"),
             key=key,

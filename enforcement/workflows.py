@@ -31,7 +31,7 @@ from enforcement.rules import ReferralTo
 from probation import access
 from probation.models import Organisation
 from probation.models.organisations import PPCS_CODE
-from probation.workflow import Step, Transition, Workflow
+from probation.workflow import Step, Transition, Workflow, register_models
 
 RESPONSIBLE = access.RESPONSIBLE_OFFICER_ROLES
 MANAGERS = frozenset({"CRC_MANAGER", "NPS_SENIOR_MANAGER"})
@@ -535,3 +535,4 @@ WORKFLOWS = (
     (BREACH_REFERRAL, BreachReferral),
     (RECALL_REQUEST, RecallRequest),
 )
+register_models(WORKFLOWS)

@@ -16,6 +16,9 @@ The rules (issue "Foundation", DOMAIN.md 1 and 11):
   the case moved to the NPS;
 - while a transfer between CPAs is open, the receiving provider also reads (never
   changes) that person, to assess the new location (DOMAIN.md 6; ``transfers_addressed_to``);
+- through the gate (DOMAIN.md 7), a CRC also reads the people in custody whose resettlement
+  it writes, receives or leads, and prison staff read the people held in their prison now
+  (``_in_custody_for``, ``_held_in``); neither changes the person's record;
 - staff without current vetting open no record at all (``RecordsLocked``);
 - an API client is scoped like staff of its organisation: a CRC's client like a CRC
   offender manager, an NPS division's like an NPS offender manager, a NOMS client like a
@@ -64,6 +67,7 @@ _API_CLIENT_ROLE = {
     OrganisationKind.NPS_DIVISION: "NPS_OFFENDER_MANAGER",
     OrganisationKind.NOMS: "NOMS_CONTRACT_MANAGER",
     OrganisationKind.NOMS_UNIT: "PPCS_CASEWORKER",
+    OrganisationKind.PRISON: "PRISON_STAFF",
 }
 
 
@@ -103,10 +107,11 @@ class _Scope:
     everything: bool = False
     provider: Organisation | None = None
     division: Organisation | None = None
+    prison: Organisation | None = None
 
     @property
     def empty(self):
-        return not (self.everything or self.provider or self.division)
+        return not (self.everything or self.provider or self.division or self.prison)
 
 
 def _provider_scope(user: User, *, permission: str) -> _Scope:
@@ -123,6 +128,8 @@ def _provider_scope(user: User, *, permission: str) -> _Scope:
         nps = Organisation.objects.get(code=NPS_CODE)
         division = organisation if any(r.division_wide for r in roles) else None
         return _Scope(provider=nps, division=division)
+    if organisation.kind == OrganisationKind.PRISON and roles:
+        return _Scope(prison=organisation)
     return _Scope()
 
 
@@ -152,9 +159,36 @@ def _people(user: User, *, permission: str) -> QuerySet[Person]:
             # The receiving provider reads a case while a transfer to it is open, to assess
             # the new location (DOMAIN.md 6); it changes nothing until it accepts.
             condition |= Q(pk__in=_open_transfers_to(scope.provider).values("person_id"))
+            # Through the Gate: a CRC writing, receiving or leading the resettlement of a
+            # prisoner it does not manage reads the person while in custody (DOMAIN.md 7).
+            condition |= Q(pk__in=_in_custody_for(scope.provider).values("person_id"))
     if scope.division is not None:
         condition |= Q(ldu__division=scope.division)
+    if scope.prison is not None and permission == VIEW_PERSON:
+        # Prison staff read the people held in their prison now (DOMAIN.md 7).
+        condition |= Q(pk__in=_held_in(scope.prison).values("person_id"))
     return people.filter(condition)
+
+
+def _custody_episodes():
+    from django.apps import apps
+
+    return apps.get_model("resettlement", "CustodyEpisode").objects.filter(released_on__isnull=True)
+
+
+def _in_custody_for(provider: Organisation) -> QuerySet:
+    """Open custody episodes whose resettlement involves the provider: it writes the plan,
+    receives it, leads before release or owns accommodation and employment."""
+    return _custody_episodes().filter(
+        Q(plan_writer=provider)
+        | Q(share_with=provider)
+        | Q(pre_release_lead=provider)
+        | Q(accommodation_employment_by=provider)
+    )
+
+
+def _held_in(prison: Organisation) -> QuerySet:
+    return _custody_episodes().filter(prison__organisation=prison)
 
 
 def _open_transfers_to(provider: Organisation) -> QuerySet[CaseTransfer]:

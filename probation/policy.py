@@ -151,3 +151,35 @@ EMERGENCY_RECALL_DECISION_BUSINESS_DAYS = _env.int(
 # review-by date; an alert the first business day after it.
 WORKFLOW_REMINDER_BUSINESS_DAYS = _env.int("WORKFLOW_REMINDER_BUSINESS_DAYS", default=1)
 RISK_REVIEW_REMINDER_BUSINESS_DAYS = _env.int("RISK_REVIEW_REMINDER_BUSINESS_DAYS", default=5)
+
+# --- Through the Gate resettlement (DOMAIN.md 7, TOM 2.1) -----------------------------------
+# TOM 2.1 "Needs Screening": the CRC has access to part 1 of the basic custody screening
+# within 3 days of reception (calendar days: the TOM says "3 days", not business days) ...
+SCREENING_ACCESS_CALENDAR_DAYS = _env.int("SCREENING_ACCESS_CALENDAR_DAYS", default=3)
+# ... and completes part 2 and the resettlement plan within five business days of reception.
+RESETTLEMENT_PLAN_BUSINESS_DAYS = _env.int("RESETTLEMENT_PLAN_BUSINESS_DAYS", default=5)
+# TOM 2.1 and 2.2: the plan is shared with the allocated CRC or the NPS (for a remand
+# prisoner, the home CRC) within one business day of its completion.
+PLAN_SHARING_BUSINESS_DAYS = _env.int("PLAN_SHARING_BUSINESS_DAYS", default=1)
+# TOM 2.2 "Pre-release resettlement services": not more than 12 weeks before release.
+PRE_RELEASE_WINDOW_DAYS = _env.int("PRE_RELEASE_WINDOW_DAYS", default=84)
+# The CRC's (or NPS's) home circumstances report for a home detention curfew decision, and
+# its input to a ROTL request, are due this many business days after the prison asks. The
+# TOM fixes neither (TOM 2.1 "HDC and ROTL": "contractually responsible for contributing");
+# both are system settings.
+HDC_HOME_CIRCUMSTANCES_BUSINESS_DAYS = _env.int("HDC_HOME_CIRCUMSTANCES_BUSINESS_DAYS", default=10)
+ROTL_INPUT_BUSINESS_DAYS = _env.int("ROTL_INPUT_BUSINESS_DAYS", default=5)
+# The pre-release tasks (release preparation, accommodation, employment) are due this many
+# business days before the release date. The TOM does not fix it; a system setting.
+PRE_RELEASE_TASKS_DUE_BUSINESS_DAYS_BEFORE_RELEASE = _env.int(
+    "PRE_RELEASE_TASKS_DUE_BUSINESS_DAYS_BEFORE_RELEASE", default=5
+)
+# TOM 2.2 "Adult Male Prisoners": at least 80 % of adult men released from a resettlement
+# prison designated to the CRC they are allocated to, after at least three months in
+# resettlement prisons.
+DESIGNATED_RELEASE_TARGET_PERCENT = _env.int("DESIGNATED_RELEASE_TARGET_PERCENT", default=80)
+DESIGNATED_RELEASE_MINIMUM_MONTHS = _env.int("DESIGNATED_RELEASE_MINIMUM_MONTHS", default=3)
+# TOM 2.2: a shared adult male prison has one host CRC besides its host: lead provider;
+# women's and young-adult establishments up to three.
+MAX_HOST_CRCS_ADULT_MALE = _env.int("MAX_HOST_CRCS_ADULT_MALE", default=1)
+MAX_HOST_CRCS_WOMEN_YOUNG_ADULT = _env.int("MAX_HOST_CRCS_WOMEN_YOUNG_ADULT", default=3)

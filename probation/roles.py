@@ -164,17 +164,44 @@ ROLES: tuple[Role, ...] = (
         "Prison resettlement worker",
         (OrganisationKind.CRC,),
         (VIEW_PERSON, CHANGE_PERSON, VIEW_ORGANISATION),
-        "You complete custody screening and resettlement plans for your CRC in prison.",
-        (_FIND, _STRUCTURE),
+        "You complete part 2 of the custody screening and the resettlement plans your CRC "
+        "writes in prison, share them on time, and lead pre-release work.",
+        (
+            NextStep(
+                "Work your prisons' reception and resettlement queues", "resettlement:prisons"
+            ),
+            NextStep(
+                "Read the resettlement plans shared with your CRC", "resettlement:plans-received"
+            ),
+            _FIND,
+        ),
+    ),
+    Role(
+        "PRISON_STAFF",
+        "Prison staff",
+        (OrganisationKind.PRISON,),
+        (VIEW_PERSON, VIEW_ORGANISATION),
+        "You record receptions, moves and releases, complete part 1 of the basic custody "
+        "screening at induction, and ask for home circumstances reports and ROTL input. You "
+        "see the people in your prison.",
+        (NextStep("Work your prison's reception and resettlement queue", "resettlement:prisons"),),
     ),
     Role(
         "NOMS_CONTRACT_MANAGER",
         "NOMS contract manager",
         (OrganisationKind.NOMS,),
         (VIEW_PERSON, VIEW_ORGANISATION),
-        "You manage the CRC contracts and the NPS service level agreement. You can read "
-        "every case and change none.",
-        (_STRUCTURE, _FIND),
+        "You manage the CRC contracts, the NPS service level agreement and the designation "
+        "of resettlement prisons. You can read every case and change none.",
+        (
+            NextStep("Manage the designation of resettlement prisons", "resettlement:prisons"),
+            NextStep(
+                "Find the prisoners nobody can write a resettlement plan for",
+                "resettlement:exceptions",
+            ),
+            _STRUCTURE,
+            _FIND,
+        ),
         national_read_only=True,
     ),
     Role(

@@ -602,6 +602,27 @@ def sentence_update(*, actor: User, crn: str, number: int, **changes) -> Sentenc
     return sentence
 
 
+def record_release(
+    *, actor: User, sentence: Sentence, person: Person, released_on, prison_name: str
+) -> Sentence:
+    """Record the day a custodial sentence's prisoner walked out and the releasing prison,
+    as the prison confirms it (``resettlement.custody``): the licence and post-sentence
+    supervision start there. The caller has checked the actor's authority (prison staff
+    change no other part of the case) and holds the person's row lock."""
+    if sentence.sentence_type != SentenceType.CUSTODIAL:
+        raise ValidationError({"sentence": "Release dates apply to custodial sentences only"})
+    before = audit.snapshot(sentence)
+    crd_given = None if sentence.crd_estimated else sentence.conditional_release_date
+    sentence.actual_release_date = released_on
+    sentence.release_prison = prison_name[:200]
+    _apply_custodial_periods(sentence, person, crd_given=crd_given)
+    sentence._history_user = actor
+    sentence.save()
+    audit.record_update(actor=actor, instance=sentence, before=before)
+    _ensure_licence(actor=actor, sentence=sentence)
+    return sentence
+
+
 def _revalidate(sentence: Sentence, person: Person, requirements: list[dict]) -> None:
     facts = _order_facts(
         sentence_type=sentence.sentence_type,

@@ -15,7 +15,7 @@ Scope: the receiving provider reads the person while a transfer to it is open
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
-from probation import access, audit, clock, services
+from probation import access, audit, clock, services, signals
 from probation.models import (
     CaseTransfer,
     OffenderManagerAssignment,
@@ -171,6 +171,7 @@ def _move_case(*, actor, person, transfer, team, om) -> None:
     person._history_user = actor
     person.save(update_fields=["ldu", "responsible_provider", "updated_at"])
     audit.record_update(actor=actor, instance=person, before=before)
+    signals.provider_changed.send(sender=Person, actor=actor, person=person, at=clock.now())
     current = (
         OffenderManagerAssignment.objects.select_for_update(of=("self",))
         .select_related("team", "offender_manager")

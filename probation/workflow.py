@@ -32,6 +32,9 @@ from probation.models import User
 from probation.models.workflow import WorkflowEvent
 
 REGISTRY: dict[str, "Workflow"] = {}
+# The model of each workflow's records, by workflow name (``register_models``): the deadline
+# jobs read every registered workflow, whichever app declares it.
+MODELS: dict[str, type[models.Model]] = {}
 
 
 class InvalidTransition(ValidationError):
@@ -226,6 +229,18 @@ class Workflow:
             within_deadline=(timezone.localdate(at) <= due_by) if due_by else None,
             notes=notes,
         )
+
+
+def register_models(pairs) -> None:
+    """Register ``(workflow, model)`` pairs for the deadline jobs (each app's workflows
+    module calls it once, at import)."""
+    for workflow, model in pairs:
+        MODELS[workflow.name] = model
+
+
+def with_models() -> list[tuple[Workflow, type[models.Model]]]:
+    """Every registered workflow with its model, in registration order."""
+    return [(REGISTRY[name], model) for name, model in MODELS.items()]
 
 
 def events_of(workflow: Workflow, record) -> models.QuerySet[WorkflowEvent]:

@@ -13,6 +13,7 @@ from probation.api import contacts as api_contacts
 from probation.api import plans as api_plans
 from probation.api import sentences as api_sentences
 from probation.api import transfers as api_transfers
+from resettlement import api as resettlement_api
 
 router = SimpleRouter()
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
@@ -125,6 +126,37 @@ v1 = [
         "referrals/<str:workflow>/<int:record_id>",
         enforcement_api_referrals.ReferralDetailView.as_view(),
         name="referral",
+    ),
+    # Through the Gate resettlement (resettlement.api)
+    path(
+        "calculations/resettlement-responsibility",
+        resettlement_api.ResettlementResponsibilityView.as_view(),
+        name="resettlement-responsibility-calculation",
+    ),
+    path(
+        "custody-episodes/",
+        resettlement_api.CustodyEpisodeListView.as_view(),
+        name="custody-episodes",
+    ),
+    path(
+        "people/<str:crn>/custody-episodes/",
+        resettlement_api.PersonCustodyEpisodeListView.as_view(),
+        name="person-custody-episodes",
+    ),
+    path(
+        "people/<str:crn>/custody-episodes/<int:episode_id>/",
+        resettlement_api.CustodyEpisodeDetailView.as_view(),
+        name="person-custody-episode",
+    ),
+    path(
+        "people/<str:crn>/custody-episodes/<int:episode_id>/moves/",
+        resettlement_api.MoveView.as_view(),
+        name="person-custody-episode-moves",
+    ),
+    path(
+        "people/<str:crn>/custody-episodes/<int:episode_id>/release/",
+        resettlement_api.ReleaseView.as_view(),
+        name="person-custody-episode-release",
     ),
     # caseloads (helper "caseload")
     path("caseload/", api_caseload.CaseloadView.as_view(), name="caseload"),

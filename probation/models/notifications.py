@@ -22,6 +22,7 @@ class NotificationKind(models.TextChoices):
     ENFORCEMENT = "ENFORCEMENT", "Failure to comply and breach"
     RECALL = "RECALL", "Recall request"
     WORKFLOW_DEADLINE = "WORKFLOW_DEADLINE", "Referrals due and overdue"
+    RESETTLEMENT = "RESETTLEMENT", "Resettlement plans and pre-release work"
 
 
 class Notification(models.Model):

@@ -16,6 +16,7 @@ class OrganisationKind(models.TextChoices):
     LDU_CLUSTER = "LDU_CLUSTER", "LDU cluster"
     LDU = "LDU", "Local Delivery Unit"
     CRC = "CRC", "Community Rehabilitation Company"
+    PRISON = "PRISON", "Prison"
 
 
 NPS_KINDS = (

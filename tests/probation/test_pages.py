@@ -16,9 +16,17 @@ ORGANISATION_FOR = {
 }
 
 
+def _organisation_for(kind: str) -> str:
+    if kind == "PRISON":
+        from tests.resettlement.factories import prison
+
+        return prison("CFI").organisation.code
+    return ORGANISATION_FOR[kind]
+
+
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r.code)
 def test_each_role_has_a_home_page_saying_what_to_do_next(client, role):
-    user = staff(role.code, ORGANISATION_FOR[role.organisation_kinds[0]])
+    user = staff(role.code, _organisation_for(role.organisation_kinds[0]))
     client.force_login(user)
     body = client.get("/").content.decode()
     assert role.name in body

@@ -369,6 +369,43 @@ CHILD_PARAMETERS["intelligence_id"] = _intelligence_id
 CHILD_PARAMETERS["sfo_id"] = lambda person: _sfo(person).pk
 CHILD_PARAMETERS["vsr_id"] = _vsr_id
 
+# --- resettlement: custody episodes and pre-release tasks ---
+
+
+def _episode_id(person):
+    """The person's open custody episode (one per person), received into a prison whose
+    host: lead provider is CRC21 – a CRC none of the callers belongs to – so the plan's
+    writer does not open the person to them."""
+    from resettlement.models import CustodyEpisode
+    from tests.resettlement.factories import prison, reception
+
+    existing = CustodyEpisode.objects.filter(person=person, released_on__isnull=True).first()
+    if existing is not None:
+        return existing.pk
+    return reception(person, prison("TSP", lead="CRC21", ldu_crc="CRC21")).pk
+
+
+def _task_id(person):
+    """A home circumstances report the prison asked the allocated organisation for."""
+    import datetime
+
+    from resettlement.models import CustodyEpisode, PreReleaseTask
+
+    episode = CustodyEpisode.objects.get(pk=_episode_id(person))
+    today = datetime.date.today()
+    return PreReleaseTask.objects.create(
+        episode=episode,
+        person=person,
+        kind="HDC_HOME_CIRCUMSTANCES",
+        owner=person.responsible_provider,
+        opened_on=today,
+        due_by=today + datetime.timedelta(days=14),
+    ).pk
+
+
+CHILD_PARAMETERS["episode_id"] = _episode_id
+CHILD_PARAMETERS["task_id"] = _task_id
+
 # Parameters of reference data everyone may read (organisation codes).
 REFERENCE_PARAMETERS = {"code"}
 # Parameters of records addressed to the user rather than about one person, each fetched
@@ -383,6 +420,10 @@ ADDRESSED_PARAMETERS = {
 # test_api_referrals.py).
 ADDRESSED_PARAMETERS["workflow"] = "enforcement.api_referrals (records_involving)"
 ADDRESSED_PARAMETERS["record_id"] = "enforcement.api_referrals (records_involving)"
+# /resettlement/prisons/<prison_code>/...: a prison's queue and designation. The prison is
+# reference data; the queue's rows are the people the caller may see
+# (tests/resettlement/test_custody_pages.py).
+ADDRESSED_PARAMETERS["prison_code"] = "resettlement.views_custody (people_visible_to)"
 
 # Namespaces that hold no case data: the admin registers no case model (asserted below).
 EXCLUDED_PREFIXES = ("admin/",)
