@@ -322,6 +322,49 @@ def reception_record(
     return episode
 
 
+# --- Sentence while in custody ------------------------------------------------------------------
+
+
+@transaction.atomic
+def sentence_record(
+    *, actor: User, crn: str, episode_id: int, status: str, sentence_number: int
+) -> CustodyEpisode:
+    """A remand prisoner is sentenced (or a recall is confirmed) while in custody: prison
+    staff of the prison holding the person link the episode to the custodial sentence. The
+    person is now allocated, so who writes, receives and leads is worked out again (a host
+    CRC may take over the plan from the lead provider). The plan's clocks still run from
+    reception (DOMAIN.md 7)."""
+    person, episode = _lock_episode(actor, crn, episode_id)
+    if not is_prison_staff(actor, episode.prison):
+        raise PermissionDenied("Only staff of the prison holding the person record a sentence.")
+    errors = {}
+    if not episode.open:
+        errors["episode"] = "This person has been released: record a new reception."
+    if episode.status != CustodyStatus.REMAND:
+        errors["status"] = "This episode is already linked to a sentence."
+    if status not in (CustodyStatus.SENTENCED, CustodyStatus.RECALLED):
+        errors["status"] = "Choose sentenced or recalled."
+    sentence = Sentence.objects.filter(
+        person=person,
+        number=sentence_number,
+        sentence_type=SentenceType.CUSTODIAL,
+        status=SentenceStatus.ACTIVE,
+    ).first()
+    if sentence is None:
+        errors["sentence_number"] = "Give the number of the person's active custodial sentence."
+    if errors:
+        raise ValidationError(errors)
+    before = audit.snapshot(episode)
+    episode.status = status
+    episode.sentence = sentence
+    episode.expected_release_on = _expected_release(sentence)
+    episode._history_user = actor
+    episode.save()
+    audit.record_update(actor=actor, instance=episode, before=before)
+    refresh(episode, actor=actor)
+    return episode
+
+
 # --- Moves and release -----------------------------------------------------------------------
 
 

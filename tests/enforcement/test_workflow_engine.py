@@ -17,7 +17,7 @@ from enforcement.models import Failure, FailureState
 from probation import clock
 from probation.calendar import add_business_days, business_days_between, is_business_day
 from probation.models import AuditEvent, WorkflowEvent
-from probation.workflow import REGISTRY, InvalidTransition, business_days_left
+from probation.workflow import REGISTRY, InvalidTransition, business_days_left, with_models
 from tests.probation.factories import person_of, sentence_of, staff
 
 D = datetime.date
@@ -61,7 +61,7 @@ def test_an_unknown_action_is_refused():
 
 
 def test_every_deadline_names_its_setting():
-    for wf, _ in workflows.WORKFLOWS:
+    for wf, _ in with_models():
         for state in wf.deadline_states():
             assert wf.steps[state].deadline_source, f"{wf.name}.{state}"
 
@@ -71,7 +71,7 @@ def test_the_readme_lists_every_deadline_setting():
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     section = readme.split("### Deadlines of the workflows", 1)[1].split("\n## ", 1)[0]
-    for wf, _ in workflows.WORKFLOWS:
+    for wf, _ in with_models():
         for state in wf.deadline_states():
             source = wf.steps[state].deadline_source
             for word in source.replace(",", " ").split():

@@ -67,6 +67,7 @@ def reception(
             "CUSTODIAL",
             term_months=term_months,
             sentence_date=received_on,
+            offence_date=received_on - datetime.timedelta(days=60),
             conditional_release_date=received_on + datetime.timedelta(days=term_months * 15),
         )
         number = sentence.number

@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.http import Http404
 
 from probation import access
 from resettlement import custody
@@ -120,3 +121,71 @@ def test_allocation_to_another_provider_follows_into_custody():
     episode.refresh_from_db()
     assert episode.plan_writer.code == "CRC12" and episode.share_with is None
     assert episode.plan.waiting_on == cardiff.organisation  # still part 1 first
+
+
+def test_a_remand_prisoner_sentenced_in_custody_passes_to_the_host_crc_of_their_allocation():
+    from tests.probation.factories import sentence_of
+
+    shared = prison("CFI", lead="CRC11", hosts=("CRC12",))
+    person = person_of("CRC12", ldu_crc="CRC20")
+    episode = reception(person, shared, status="REMAND")
+    assert episode.plan_writer.code == "CRC11"  # home CPA CRC20 is not a host there
+    assert episode.share_with.code == "CRC20"  # the home CRC
+    sentence = sentence_of(person, "CUSTODIAL", term_months=10)
+    custody.sentence_record(
+        actor=prison_officer(shared),
+        crn=person.crn,
+        episode_id=episode.pk,
+        status="SENTENCED",
+        sentence_number=sentence.number,
+    )
+    episode.refresh_from_db()
+    assert episode.status == "SENTENCED" and episode.allocated_to.code == "CRC12"
+    assert episode.plan_writer.code == "CRC12" and episode.share_with is None
+    assert episode.pre_release_lead.code == "CRC12"
+
+
+def test_release_on_licence_confirms_the_sentence_and_closes_an_unwritten_plan():
+    cardiff = prison("CFI", lead="CRC11")
+    person = person_of("CRC11")
+    today = datetime.date.today()
+    received = today - datetime.timedelta(days=90)
+    episode = reception(person, cardiff, received_on=received, term_months=12)
+    custody.release_record(
+        actor=prison_officer(cardiff),
+        crn=person.crn,
+        episode_id=episode.pk,
+        released_on=today,
+        release_type="CONDITIONAL_RELEASE",
+    )
+    episode.refresh_from_db()
+    sentence = episode.sentence
+    sentence.refresh_from_db()
+    assert sentence.actual_release_date == today
+    assert sentence.release_prison == cardiff.name
+    assert sentence.licence_start_date == today
+    assert episode.plan.state == PlanState.CLOSED
+    assert episode.stays.get().left_on == today
+    # Released, the person has left the prison's scope: a second release finds nobody.
+    with pytest.raises(Http404):
+        custody.release_record(
+            actor=prison_officer(cardiff),
+            crn=person.crn,
+            episode_id=episode.pk,
+            released_on=today,
+            release_type="CONDITIONAL_RELEASE",
+        )
+
+
+def test_one_open_episode_per_person_is_a_database_rule():
+    from django.db import IntegrityError, transaction
+
+    from resettlement.models import CustodyEpisode
+
+    cardiff = prison("CFI")
+    person = person_of("CRC11")
+    episode = reception(person, cardiff, status="REMAND")
+    duplicate = CustodyEpisode.objects.get(pk=episode.pk)
+    duplicate.pk = None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        duplicate.save()
