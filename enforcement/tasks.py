@@ -207,8 +207,11 @@ def _notify(*, cpa: Organisation, today: datetime.date) -> None:
     managing_team = OffenderManagerAssignment.objects.filter(
         person=OuterRef("person"), ended_at__isnull=True, provider=OuterRef("organisation")
     ).values("team_id")[:1]
+    # Only the alerts this job raises: other jobs keep theirs in the same table
+    # (``resettlement.tasks``' overdue pre-release tasks) and tell their owners themselves.
+    workflows = [workflow.name for workflow, _ in with_models()]
     rows = (
-        DeadlineAlert.objects.filter(raised_on=today, person__ldu__crc=cpa)
+        DeadlineAlert.objects.filter(raised_on=today, person__ldu__crc=cpa, workflow__in=workflows)
         .annotate(team_id=Subquery(managing_team))
         .order_by()
         .values("organisation_id", "person__ldu__division_id", "team_id", "kind", "workflow")

@@ -108,6 +108,9 @@ DEMO_USERS = (
     DemoUser("ppcs.caseworker", "PPCS_CASEWORKER", "PPCS", "Helen", "Wright"),
     DemoUser("sysadmin", "SYSTEM_ADMINISTRATOR", "NOMS", "Sam", "Patel", is_staff=True),
     DemoUser("crc.unvetted.11", "CRC_OFFENDER_MANAGER", "CRC11", "Tom", "Baker", vetted=False),
+    # Prison staff at reception (resettlement.demo creates the prisons first).
+    DemoUser("prison.cardiff", "PRISON_STAFF", "PRISON-CFI", "Dylan", "Rees"),
+    DemoUser("prison.styal", "PRISON_STAFF", "PRISON-STI", "Joanne", "Walsh"),
 )
 
 
@@ -262,6 +265,10 @@ def seed(
     cases_rng = random.Random(seed + 1_000_003)
     now = datetime.datetime.combine(today, datetime.time(10, 0), tzinfo=datetime.UTC)
     with transaction.atomic():
+        # The prisons first: their staff are among the demo users.
+        from resettlement.demo import seed_prisons
+
+        seed_prisons()
         demo_users = create_demo_users(today=today)
         teams = _teams()
         seed_reporting_instructions()
@@ -340,7 +347,7 @@ def seed(
             rng=cases_rng,
         )
         _add_licence_conditions()
-        allocations = enforcement_records = 0
+        allocations = enforcement_records = custody_episodes = 0
         if created:
             # The allocation app records its decisions (imported here: probation's models
             # never depend on it; only the demo, which seeds every part, does).
@@ -355,6 +362,11 @@ def seed(
             from enforcement.demo import seed_enforcement
 
             enforcement_records = seed_enforcement({u.username: u for u in demo_users})
+            from resettlement.demo import seed_custody
+
+            custody_episodes = seed_custody(
+                {u.username: u for u in demo_users}, seed=seed, today=today
+            )
         audit.record_import(
             actor=None,
             instance=nps,
@@ -365,6 +377,7 @@ def seed(
                 "allocations": allocations,
                 "awaiting_allocation": len(pending_people),
                 "enforcement_records": enforcement_records,
+                "custody_episodes": custody_episodes,
             },
         )
     return {

@@ -183,3 +183,6 @@ DESIGNATED_RELEASE_MINIMUM_MONTHS = _env.int("DESIGNATED_RELEASE_MINIMUM_MONTHS"
 # women's and young-adult establishments up to three.
 MAX_HOST_CRCS_ADULT_MALE = _env.int("MAX_HOST_CRCS_ADULT_MALE", default=1)
 MAX_HOST_CRCS_WOMEN_YOUNG_ADULT = _env.int("MAX_HOST_CRCS_WOMEN_YOUNG_ADULT", default=3)
+# TOM 2.2 "Young Adult Male Prisoners": men aged 18 to 20 are young adults, so the
+# designated-release measure of adult men counts those at least this old on the release day.
+DESIGNATED_RELEASE_ADULT_AGE = _env.int("DESIGNATED_RELEASE_ADULT_AGE", default=21)

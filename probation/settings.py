@@ -186,6 +186,12 @@ _deadline_hour, _deadline_minute = (int(part) for part in ALLOCATION_DEADLINE_JO
 # bank holiday. After the allocation job, before the working day starts.
 WORKFLOW_DEADLINE_JOB_TIME = env.str("WORKFLOW_DEADLINE_JOB_TIME", default="07:15")
 _workflow_hour, _workflow_minute = (int(part) for part in WORKFLOW_DEADLINE_JOB_TIME.split(":"))
+# The resettlement clock job (resettlement.tasks) runs every weekday at this local time: it
+# opens the pre-release tasks of the 12-week windows that opened and records the tasks past
+# their deadline; nothing on a bank holiday. Before the workflow deadline job, which flags
+# the plans' screening, plan and sharing deadlines.
+RESETTLEMENT_JOB_TIME = env.str("RESETTLEMENT_JOB_TIME", default="07:10")
+_resettlement_hour, _resettlement_minute = (int(part) for part in RESETTLEMENT_JOB_TIME.split(":"))
 # Later parts add their jobs here (the monthly payment run, ...).
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
@@ -199,6 +205,12 @@ CELERY_BEAT_SCHEDULE = {
     "workflow-deadlines": {
         "task": "enforcement.tasks.find_workflow_deadlines",
         "schedule": crontab(hour=_workflow_hour, minute=_workflow_minute, day_of_week="mon-fri"),
+    },
+    "resettlement-clocks": {
+        "task": "resettlement.tasks.run_resettlement_clocks",
+        "schedule": crontab(
+            hour=_resettlement_hour, minute=_resettlement_minute, day_of_week="mon-fri"
+        ),
     },
 }
 

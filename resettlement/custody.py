@@ -23,6 +23,7 @@ from resettlement.models import (
     CustodyEpisode,
     CustodyStatus,
     PlanState,
+    PreReleaseTask,
     Prison,
     PrisonStay,
     ReleaseType,
@@ -190,7 +191,7 @@ def episode_of(user: User, crn: str, episode_id: int) -> CustodyEpisode:
     )
 
 
-def _lock_episode(user: User, crn: str, episode_id: int) -> tuple[Person, CustodyEpisode]:
+def lock_episode(user: User, crn: str, episode_id: int) -> tuple[Person, CustodyEpisode]:
     """The person (row-locked) and their episode (row-locked), if the user may see them."""
     visible = access.person_for_view(user, crn)
     person = (
@@ -334,7 +335,7 @@ def sentence_record(
     person is now allocated, so who writes, receives and leads is worked out again (a host
     CRC may take over the plan from the lead provider). The plan's clocks still run from
     reception (DOMAIN.md 7)."""
-    person, episode = _lock_episode(actor, crn, episode_id)
+    person, episode = lock_episode(actor, crn, episode_id)
     if not is_prison_staff(actor, episode.prison):
         raise PermissionDenied("Only staff of the prison holding the person record a sentence.")
     errors = {}
@@ -372,16 +373,18 @@ def sentence_record(
 def move_record(
     *, actor: User, crn: str, episode_id: int, prison_code: str, moved_on: datetime.date
 ) -> CustodyEpisode:
-    """Record a move to another prison (staff of either prison). The stay in the old prison
-    ends, one in the new begins, and who does what is worked out again for the new prison."""
-    person, episode = _lock_episode(actor, crn, episode_id)
+    """Record a move to another prison, by staff of the prison the person leaves (the
+    receiving prison does not see the person until the move is recorded). The stay in the
+    old prison ends, one in the new begins, and who does what is worked out again for the
+    new prison."""
+    person, episode = lock_episode(actor, crn, episode_id)
     to = prison_of(prison_code)
-    if not (is_prison_staff(actor, episode.prison) or is_prison_staff(actor, to)):
-        raise PermissionDenied("Only staff of the sending or receiving prison record a move.")
+    if not is_prison_staff(actor, episode.prison):
+        raise PermissionDenied("Only staff of the prison the person leaves record a move.")
+    if not episode.open:
+        raise ValidationError({"episode": "This person has been released: record a new reception."})
     current = PrisonStay.objects.select_for_update().get(episode=episode, left_on__isnull=True)
     errors = {}
-    if not episode.open:
-        errors["episode"] = "This person has been released: record a new reception."
     if to.pk == episode.prison_id:
         errors["prison"] = "The person is already in this prison."
     if moved_on < current.arrived_on:
@@ -415,7 +418,7 @@ def release_record(
     of a sentenced or recalled prisoner the sentence's actual release date is confirmed in
     the core records, and the licence and post-sentence supervision start there. An
     unfinished plan is closed; open pre-release tasks are cancelled."""
-    person, episode = _lock_episode(actor, crn, episode_id)
+    person, episode = lock_episode(actor, crn, episode_id)
     if not is_prison_staff(actor, episode.prison):
         raise PermissionDenied("Only staff of the prison holding the person record a release.")
     errors = {}
@@ -464,8 +467,26 @@ def release_record(
     ):
         plan.episode = episode
         RESETTLEMENT_PLAN.advance(plan, "close_on_release", actor=actor, at=now, system=True)
-    episode.tasks.filter(status=TaskStatus.OPEN).update(status=TaskStatus.CANCELLED)
+    _cancel_open_tasks(episode, actor=actor)
     return episode
+
+
+def _cancel_open_tasks(episode: CustodyEpisode, *, actor: User) -> None:
+    """Released: the pre-release tasks still open are owed no more. Each keeps a history
+    version and the episode one audit row naming them."""
+    tasks = list(episode.tasks.select_for_update().filter(status=TaskStatus.OPEN))
+    if not tasks:
+        return
+    for task in tasks:
+        task.status = TaskStatus.CANCELLED
+    PreReleaseTask.objects.bulk_update(tasks, ["status"])
+    PreReleaseTask.history.bulk_history_create(tasks, default_user=actor)
+    audit.record_event(
+        actor=actor,
+        action=audit.AuditAction.UPDATE,
+        instance=episode,
+        changes={"pre_release_tasks_cancelled": [[task.pk for task in tasks], None]},
+    )
 
 
 def open_episodes() -> QuerySet[CustodyEpisode]:

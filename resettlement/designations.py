@@ -1,12 +1,14 @@
 """Prisons and their resettlement designation: reading the designation in force on a day,
 and NOMS recording a new one (pages and the CSV import both call ``designate``).
 
-A designation is never edited: a new one from a date ends the one in force the day before
-(``Designation.effective_to``), so the designation of every past day can be read back – the
-designated-release measure and the later contract figures depend on it.
+A designation is never edited: a new one from a date ends the one in force then (its
+``Designation.effective_to``, the first day no longer in force, is the new one's first
+day), so the designation of every past day can be read back – the designated-release
+measure and the later contract figures depend on it.
 """
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -17,9 +19,16 @@ from django.db.models import Prefetch, Q, QuerySet
 from probation import access, audit, clock
 from probation.models import Organisation, OrganisationKind, User
 from resettlement import rules
-from resettlement.models import Designation, DesignationCrc, DesignationRole, Prison
+from resettlement.models import (
+    Designation,
+    DesignationCrc,
+    DesignationRole,
+    Prison,
+    PrisonKind,
+)
 
 NOMS_DESIGNATION_ROLES = frozenset({"NOMS_CONTRACT_MANAGER"})
+PRISON_CODE = re.compile(r"^[A-Z]{3}$")
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,24 @@ def may_designate(user: User) -> bool:
     )
 
 
+def host_limit(kind: str) -> int:
+    """How many host CRCs (besides the host: lead provider) a shared resettlement prison of
+    this kind may have. TOM 2.2: one other CRC in an adult male shared prison, up to three
+    in women's and young-adult establishments (settings ``MAX_HOST_CRCS_*``).
+
+    A dual-designated establishment holds young adults as well as adult men, and its young
+    adults come from as wide a spread of home areas as a young offender institution's, so
+    it takes the young-adult limit: the wider limit never refuses a designation the TOM
+    allows for the young adults it holds."""
+    if kind in (PrisonKind.WOMEN, PrisonKind.YOUNG_ADULT, PrisonKind.DUAL):
+        return settings.MAX_HOST_CRCS_WOMEN_YOUNG_ADULT
+    return settings.MAX_HOST_CRCS_ADULT_MALE
+
+
+def _article(word: str) -> str:
+    return "An" if word[:1].lower() in "aeiou" else "A"
+
+
 def validate(
     *,
     prison: Prison,
@@ -112,14 +139,15 @@ def validate(
     except rules.InvalidFacts as invalid:
         for name, messages in invalid.errors.items():
             errors.setdefault(name.removeprefix("prison."), []).extend(messages)
-    limit = (
-        settings.MAX_HOST_CRCS_WOMEN_YOUNG_ADULT
-        if prison.multi_host
-        else settings.MAX_HOST_CRCS_ADULT_MALE
-    )
+    limit = host_limit(prison.kind)
     if resettlement and len(host_crcs) > limit:
-        errors.setdefault("host_crcs", []).append(
-            f"A {prison.get_kind_display().lower()} prison has at most {limit} host "
+        # The kind's limit says more than the rules' general one: show only it.
+        errors["host_crcs"] = [
+            m for m in errors.get("host_crcs", []) if not m.startswith("A prison has at most")
+        ]
+        errors["host_crcs"].append(
+            f"{_article(prison.get_kind_display())} {prison.get_kind_display().lower()} prison "
+            f"has at most {limit} host "
             f"CRC{'s' if limit != 1 else ''} besides its lead provider."
         )
     for code in designated_to:
@@ -148,8 +176,8 @@ def designate(
     """Record the prison's designation from ``effective_from``. The lead provider and the
     host CRCs are designated CPAs too; ``designated_to`` adds CPAs whose CRC provides no
     services there (an open prison's other areas). The designation in force before it is
-    ended the day before; a later one already recorded is refused (correct it from its own
-    date instead)."""
+    ended on that date (``effective_to`` is its first day no longer in force); a later one
+    already recorded is refused (correct it from its own date instead)."""
     if check_actor and not may_designate(actor):
         raise PermissionDenied("Only NOMS contract managers can designate resettlement prisons.")
     crcs = {o.code: o for o in Organisation.objects.crcs()}
@@ -224,12 +252,35 @@ def designate(
     return designation
 
 
+def prison_errors(*, code: str, name: str, kind: str, ldu: Organisation | None) -> dict:
+    """Field errors of a new prison (empty when it can be created)."""
+    errors: dict[str, list[str]] = {}
+    if not PRISON_CODE.match(code or ""):
+        errors["code"] = ["Enter the establishment code: three capital letters, like CFI."]
+    elif Prison.objects.filter(code=code).exists() or (
+        Organisation.objects.filter(code=f"PRISON-{code}").exists()
+    ):
+        errors["code"] = [f"A prison with code {code} already exists."]
+    if not (name or "").strip():
+        errors["name"] = ["Enter the prison's name."]
+    if kind not in PrisonKind.values:
+        errors["kind"] = ["Select the kind of prison."]
+    if ldu is None or ldu.kind != OrganisationKind.LDU:
+        errors["ldu"] = ["Select the LDU the prison stands in."]
+    return errors
+
+
 @transaction.atomic
 def prison_create(
     *, actor: User | None, code: str, name: str, kind: str, contracted: bool, ldu: Organisation
 ) -> Prison:
     """A new prison and the organisation its staff belong to (kind PRISON, code
-    ``PRISON-<code>``). Not designated until ``designate``."""
+    ``PRISON-<code>``). Not designated until ``designate``. The code is three capital
+    letters (the establishment code) and unique."""
+    errors = prison_errors(code=code, name=name, kind=kind, ldu=ldu)
+    if errors:
+        raise ValidationError(errors)
+    name = name.strip()
     organisation = Organisation.objects.create(
         code=f"PRISON-{code}", name=name, kind=OrganisationKind.PRISON
     )

@@ -28,8 +28,9 @@ class PrisonKind(models.TextChoices):
 
 
 # Kinds whose resettlement prisons may have up to three host CRCs (TOM 2.2 "Women
-# Prisoners", "Young Adult Male Prisoners"); adult male shared prisons have one.
-MULTI_HOST_KINDS = (PrisonKind.WOMEN, PrisonKind.YOUNG_ADULT)
+# Prisoners", "Young Adult Male Prisoners" – dual-designated establishments hold young
+# adults); adult male shared prisons have one.
+MULTI_HOST_KINDS = (PrisonKind.WOMEN, PrisonKind.YOUNG_ADULT, PrisonKind.DUAL)
 # Kinds that hold adult men (the designated-release measure, TOM 2.2 "Adult Male Prisoners").
 ADULT_MALE_KINDS = (
     PrisonKind.MALE_LOCAL,

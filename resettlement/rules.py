@@ -25,7 +25,7 @@ Pre-release lead (the last 12 weeks): the allocated CRC when it is the host: lea
 a host CRC of the prison; otherwise, in a resettlement prison, the host: lead provider
 (working with the allocated CRC or the NPS); in a non-resettlement prison the allocated
 organisation. Accommodation and employment on release: the allocated organisation. Remand
-prisoners have neither.
+prisoners have neither, nor a pre-release window: their release is the end of remand.
 """
 
 import datetime
@@ -257,6 +257,7 @@ def responsibility(facts: Facts) -> Responsibility:
     writer = _plan_writer(facts, reasons)
     share_with = _share_with(facts, writer, reasons)
     lead, accommodation = _pre_release(facts, reasons)
+    remand = facts.custody_status == CustodyStatus.REMAND
     return Responsibility(
         plan_writer=writer,
         share_with=share_with,
@@ -264,6 +265,7 @@ def responsibility(facts: Facts) -> Responsibility:
         accommodation_employment_by=accommodation,
         screening_access_by=screening_access_by(facts.reception_date),
         plan_due_by=plan_due_by(facts.reception_date),
-        pre_release_from=pre_release_from(facts.release_date),
+        # A remand prisoner has no pre-release window: the release is the end of remand.
+        pre_release_from=None if remand else pre_release_from(facts.release_date),
         reasons=reasons,
     )

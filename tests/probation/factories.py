@@ -44,8 +44,10 @@ class UserFactory(factory.django.DjangoModelFactory):
         today = datetime.date.today()
         VettingRecord.objects.create(
             user=self,
-            baseline_check_date=today - datetime.timedelta(days=400),
-            dbs_check_date=today - datetime.timedelta(days=100),
+            # Checked years ago and valid for years to come, so tests that stop the clock
+            # at a fixed date find staff vetted whenever the suite runs.
+            baseline_check_date=today - datetime.timedelta(days=3650),
+            dbs_check_date=today - datetime.timedelta(days=1500),
             dbs_expiry_date=today + datetime.timedelta(days=900),
         )
 

@@ -39,12 +39,14 @@ def _delete_people():
     from enforcement.models import RiskEscalation
     from enforcement.workflows import WORKFLOWS
     from probation.models import CaseDocument
+    from resettlement.models import CustodyEpisode
 
     # Workflow records and decisions protect the records they refer to: newest kinds first.
     RiskEscalation.objects.update(risk_review=None)
     for _, model in reversed(WORKFLOWS):
         model.objects.all().delete()
     CaseDocument.objects.all().delete()
+    CustodyEpisode.objects.all().delete()  # an episode protects its custodial sentence
     AllocationDecision.objects.all().delete()  # immutable records protect their people
     Person.objects.all().delete()
 

@@ -2,6 +2,7 @@
 
 import datetime
 
+from probation import clock
 from probation.models import Organisation
 from resettlement import custody, designations
 from resettlement.models import Prison
@@ -59,7 +60,7 @@ def reception(
 ):
     """A reception of ``person`` into ``prison_`` through the service, with a custodial
     sentence for a sentenced or recalled reception."""
-    received_on = received_on or datetime.date.today()
+    received_on = received_on or clock.today()
     number = None
     if status != "REMAND":
         sentence = sentence_of(

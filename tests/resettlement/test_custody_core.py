@@ -189,3 +189,36 @@ def test_one_open_episode_per_person_is_a_database_rule():
     duplicate.pk = None
     with pytest.raises(IntegrityError), transaction.atomic():
         duplicate.save()
+
+
+def test_release_cancels_the_open_pre_release_tasks_with_history_and_an_audit_row():
+    from probation.models import AuditEvent
+    from resettlement.models import PreReleaseTask
+
+    cardiff = prison("CFI", lead="CRC11")
+    person = person_of("CRC11")
+    today = datetime.date.today()
+    episode = reception(person, cardiff, received_on=today - datetime.timedelta(days=90))
+    task = PreReleaseTask.objects.create(
+        episode=episode,
+        person=person,
+        kind="RELEASE_PREPARATION",
+        owner=org("CRC11"),
+        opened_on=today,
+        due_by=today,
+    )
+    custody.release_record(
+        actor=prison_officer(cardiff),
+        crn=person.crn,
+        episode_id=episode.pk,
+        released_on=today,
+        release_type="CONDITIONAL_RELEASE",
+    )
+    task.refresh_from_db()
+    assert task.status == "CANCELLED"
+    assert task.history.first().status == "CANCELLED"
+    row = AuditEvent.objects.get(
+        object_type="resettlement.custodyepisode",
+        changes__has_key="pre_release_tasks_cancelled",
+    )
+    assert row.changes["pre_release_tasks_cancelled"][0] == [task.pk]
