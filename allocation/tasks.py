@@ -9,12 +9,11 @@ take codes and ISO dates, call ``allocation.deadlines`` and are safe to run twic
 
 import datetime
 
-from celery import group, shared_task
+from celery import shared_task
 
 from allocation import deadlines
-from probation import audit, clock
-from probation.calendar import is_business_day
-from probation.models import Organisation
+from probation import audit
+from probation.tasks import fan_out_per_cpa
 
 
 @shared_task(name="allocation.tasks.find_overdue_allocations")
@@ -23,18 +22,7 @@ def find_overdue_allocations(today_iso: str | None = None) -> dict:
     nothing on a weekend, bank holiday or closure day: no allocation falls due then, and
     the next business morning finds whatever became overdue. Returns the ids of the tasks
     it started, so a caller can wait for them."""
-    today = datetime.date.fromisoformat(today_iso) if today_iso else clock.today()
-    if not is_business_day(today):
-        return {"today": today.isoformat(), "business_day": False, "tasks": []}
-    codes = list(Organisation.objects.crcs().values_list("code", flat=True))
-    started = group(
-        record_overdue_allocations.s(code, today.isoformat()) for code in codes
-    ).apply_async()
-    return {
-        "today": today.isoformat(),
-        "business_day": True,
-        "tasks": [result.id for result in started.results],
-    }
+    return fan_out_per_cpa(record_overdue_allocations, today_iso)
 
 
 @shared_task(name="allocation.tasks.record_overdue_allocations")

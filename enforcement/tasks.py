@@ -28,7 +28,7 @@ intelligence ...), else to the whole organisation (an NPS division's referrals, 
 import datetime
 from collections import defaultdict
 
-from celery import group, shared_task
+from celery import shared_task
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, OuterRef, Subquery
@@ -36,7 +36,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from enforcement.workflows import RISK_REVIEW
-from probation import audit, clock
+from probation import audit
 from probation.calendar import is_business_day
 from probation.models import (
     Notification,
@@ -51,6 +51,7 @@ from probation.models.audit import AuditAction
 from probation.models.organisations import NPS_CODE
 from probation.models.workflow import AlertKind, DeadlineAlert
 from probation.notifications import notify
+from probation.tasks import fan_out_per_cpa
 from probation.workflow import REGISTRY, with_models
 
 _ONE_DAY = datetime.timedelta(days=1)
@@ -278,17 +279,7 @@ def find_workflow_deadlines(today_iso: str | None = None) -> dict:
     on a weekend, bank holiday or closure day; the next business morning catches up (its
     reminders and alerts cover every deadline passed or near). Returns the ids of the
     tasks it started, so a caller can wait for them."""
-    today = datetime.date.fromisoformat(today_iso) if today_iso else clock.today()
-    if not is_business_day(today):
-        return {"today": today.isoformat(), "business_day": False, "tasks": []}
-    codes = list(Organisation.objects.crcs().order_by("code").values_list("code", flat=True))
-    started = group(record_workflow_deadlines.s(code, today.isoformat()) for code in codes)
-    results = started.apply_async()
-    return {
-        "today": today.isoformat(),
-        "business_day": True,
-        "tasks": [result.id for result in results.results],
-    }
+    return fan_out_per_cpa(record_workflow_deadlines, today_iso)
 
 
 @shared_task(name="enforcement.tasks.record_workflow_deadlines")

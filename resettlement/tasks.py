@@ -23,13 +23,12 @@ including ``resettlement_plan``. Safe to run twice: the second run adds nothing.
 
 import datetime
 
-from celery import group, shared_task
+from celery import shared_task
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.urls import reverse
 
-from probation import audit, clock
-from probation.calendar import is_business_day
+from probation import audit
 from probation.models import (
     Notification,
     NotificationKind,
@@ -41,6 +40,7 @@ from probation.models.audit import AuditAction
 from probation.models.organisations import NPS_CODE
 from probation.models.workflow import AlertKind, DeadlineAlert
 from probation.notifications import notify
+from probation.tasks import fan_out_per_cpa
 from resettlement import custody, prerelease
 from resettlement.models import (
     CustodyEpisode,
@@ -264,17 +264,7 @@ def run_resettlement_clocks(today_iso: str | None = None) -> dict:
     """Start the resettlement clocks of every CPA for ``today_iso`` (default: today).
     Nothing on a weekend, bank holiday or closure day: the next business morning catches up
     (windows that opened meanwhile, tasks that went overdue). Returns the started task ids."""
-    today = datetime.date.fromisoformat(today_iso) if today_iso else clock.today()
-    if not is_business_day(today):
-        return {"today": today.isoformat(), "business_day": False, "tasks": []}
-    codes = list(Organisation.objects.crcs().order_by("code").values_list("code", flat=True))
-    started = group(record_resettlement_clocks.s(code, today.isoformat()) for code in codes)
-    results = started.apply_async()
-    return {
-        "today": today.isoformat(),
-        "business_day": True,
-        "tasks": [result.id for result in results.results],
-    }
+    return fan_out_per_cpa(record_resettlement_clocks, today_iso)
 
 
 @shared_task(name="resettlement.tasks.record_resettlement_clocks")

@@ -51,7 +51,14 @@ def test_sign_in_page_is_styled_and_its_assets_load(page, assert_accessible):
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda role: role.code)
 def test_each_role_signs_in_and_sees_its_home_page(page, sign_in, assert_accessible, role):
-    user = staff(role.code, ORGANISATION_FOR_KIND[role.organisation_kinds[0]])
+    kind = role.organisation_kinds[0]
+    if kind == "PRISON":
+        from tests.resettlement.factories import prison
+
+        organisation = prison("CFI").organisation.code
+    else:
+        organisation = ORGANISATION_FOR_KIND[kind]
+    user = staff(role.code, organisation)
 
     sign_in(page, user)
 
