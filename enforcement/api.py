@@ -8,13 +8,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from enforcement.rules import EnforcedSentence, EnforcementFacts, ReferralTo, enforcement_options
+from probation.api.serializers import BoundedDateField
 
 
 class EnforcementOptionsRequest(serializers.Serializer):
     sentence_type = serializers.ChoiceField(choices=EnforcedSentence.choices)
-    failure_date = serializers.DateField()
+    failure_date = BoundedDateField()
     previous_warnings = serializers.ListField(
-        child=serializers.DateField(),
+        child=BoundedDateField(),
         required=False,
         default=list,
         max_length=500,

@@ -40,6 +40,7 @@ from resettlement.serializers import (
     ReleaseSerializer,
     ResponsibilityRequest,
     ResponsibilityResponse,
+    SentenceRequest,
     StaySerializer,
 )
 
@@ -192,6 +193,28 @@ def _service(call, renamed: dict[str, str], **kwargs):
         for name, messages in error.message_dict.items():
             errors.setdefault(renamed.get(name, name), []).extend(messages)
         raise exceptions.ValidationError(errors) from error
+
+
+def _record(request, crn, episode_id, request_class, service, arguments=dict, answer=None):
+    """Record a fact of an episode (a move, a sentence, a release): validate the body, run
+    the custody service as the caller, and answer 201 with the episode as it now stands
+    (``answer`` shapes it; by default the episode's detail)."""
+    given = request_class(data=request.data)
+    given.is_valid(raise_exception=True)
+    episode = _service(
+        service,
+        _EPISODE_FIELDS,
+        actor=request.user,
+        crn=crn,
+        episode_id=episode_id,
+        **arguments(given.validated_data),
+    )
+    episode = shapes.reloaded(episode)
+    if answer is None:
+        body = EpisodeDetailSerializer(shapes.detail(episode)).data
+    else:
+        body = answer(episode)
+    return Response(body, status=status.HTTP_201_CREATED)
 
 
 # --- Custody episode views -------------------------------------------------------------------
@@ -355,21 +378,52 @@ class MoveView(APIView):
         ],
     )
     def post(self, request, crn, episode_id):
-        given = MoveRequest(data=request.data)
-        given.is_valid(raise_exception=True)
-        episode = _service(
+        return _record(
+            request,
+            crn,
+            episode_id,
+            MoveRequest,
             custody.move_record,
-            _EPISODE_FIELDS,
-            actor=request.user,
-            crn=crn,
-            episode_id=episode_id,
-            prison_code=given.validated_data["prison"].upper(),
-            moved_on=given.validated_data["moved_on"],
+            lambda data: {"prison_code": data["prison"].upper(), "moved_on": data["moved_on"]},
         )
-        return Response(
-            EpisodeDetailSerializer(shapes.detail(shapes.reloaded(episode))).data,
-            status=status.HTTP_201_CREATED,
-        )
+
+
+class SentenceView(APIView):
+    """A remand prisoner sentenced or recalled in custody (the holding prison)."""
+
+    @extend_schema(
+        operation_id="retrieve_custody_episode_sentence",
+        summary="The episode, with its status and sentence",
+        parameters=[CRN, EPISODE_ID],
+        responses={200: EpisodeDetailSerializer},
+    )
+    def get(self, request, crn, episode_id):
+        episode = custody.episode_of(request.user, crn, episode_id)
+        audit.record_view(actor=request.user, instance=episode.person)
+        return Response(EpisodeDetailSerializer(shapes.detail(shapes.reloaded(episode))).data)
+
+    @extend_schema(
+        operation_id="create_custody_episode_sentence",
+        summary="Record that a remand prisoner was sentenced or recalled",
+        description=(
+            "Staff of the prison holding a remand prisoner link the episode to the person's "
+            "custodial sentence. The person is now allocated, so who writes, receives and "
+            "leads the resettlement is worked out again; the plan's clocks still run from "
+            "reception."
+        ),
+        parameters=[CRN, EPISODE_ID],
+        request=SentenceRequest,
+        responses={201: EpisodeDetailSerializer},
+        examples=[
+            OpenApiExample(
+                "Sentenced",
+                value={"status": "SENTENCED", "sentence_number": 2},
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request, crn, episode_id):
+        return _record(request, crn, episode_id, SentenceRequest, custody.sentence_record)
 
 
 class ReleaseView(APIView):
@@ -407,17 +461,11 @@ class ReleaseView(APIView):
         ],
     )
     def post(self, request, crn, episode_id):
-        given = ReleaseRequest(data=request.data)
-        given.is_valid(raise_exception=True)
-        episode = _service(
+        return _record(
+            request,
+            crn,
+            episode_id,
+            ReleaseRequest,
             custody.release_record,
-            _EPISODE_FIELDS,
-            actor=request.user,
-            crn=crn,
-            episode_id=episode_id,
-            **given.validated_data,
-        )
-        return Response(
-            ReleaseSerializer(shapes.release(shapes.reloaded(episode))).data,
-            status=status.HTTP_201_CREATED,
+            answer=lambda episode: ReleaseSerializer(shapes.release(episode)).data,
         )

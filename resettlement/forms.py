@@ -70,6 +70,25 @@ class MoveForm(GovukForm):
         _required(self, "moved_on", "Enter the date of the move")
 
 
+class SentenceForm(GovukForm):
+    status = forms.ChoiceField(
+        label="Now",
+        choices=[
+            (CustodyStatus.SENTENCED, "Sentenced"),
+            (CustodyStatus.RECALLED, "Recalled"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    sentence_number = forms.IntegerField(
+        label="Sentence number", min_value=1, help_text="The custodial sentence in the record"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _required(self, "status", "Select sentenced or recalled")
+        _required(self, "sentence_number", "Enter the sentence number")
+
+
 class ReleaseForm(GovukForm):
     released_on = DateField(label="Release date")
     release_type = forms.ChoiceField(

@@ -3,10 +3,9 @@ output serializer per endpoint. No rule lives here: the answers come from
 ``resettlement.rules`` and ``resettlement.custody``; ``resettlement.api_shapes`` builds plain
 dictionaries and these serializers name and document their fields."""
 
-import datetime
-
 from rest_framework import serializers
 
+from probation.api.serializers import BoundedDateField
 from resettlement.models import (
     CustodyStatus,
     NeedKind,
@@ -19,25 +18,10 @@ from resettlement.models import (
 
 # Dates the rules can count from and to without leaving the calendar (a clock adds business
 # days; a window subtracts 84 days). Nothing in probation is dated outside these years.
-EARLIEST_DATE = datetime.date(1900, 1, 1)
-LATEST_DATE = datetime.date(2199, 12, 31)
 
 ORGANISATION_CODE = (
     "Organisation code: a CRC code such as CRC11, NPS, or a prison's organisation code"
 )
-
-
-class BoundedDateField(serializers.DateField):
-    """A date between 1900 and 2199: nothing in probation is dated outside, and the clocks
-    must stay inside the calendar."""
-
-    def to_internal_value(self, value):
-        day = super().to_internal_value(value)
-        if not EARLIEST_DATE <= day <= LATEST_DATE:
-            raise serializers.ValidationError(
-                f"Give a date between {EARLIEST_DATE:%Y} and {LATEST_DATE:%Y}."
-            )
-        return day
 
 
 def _values(choices) -> str:
@@ -164,6 +148,16 @@ class ReceptionRequest(serializers.Serializer):
 class MoveRequest(serializers.Serializer):
     prison = serializers.CharField(max_length=3, help_text="Code of the receiving prison")
     moved_on = BoundedDateField()
+
+
+class SentenceRequest(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[("SENTENCED", "Sentenced"), ("RECALLED", "Recalled")],
+        help_text="SENTENCED or RECALLED: the remand prisoner's new status",
+    )
+    sentence_number = serializers.IntegerField(
+        min_value=1, max_value=100_000, help_text="The person's active custodial sentence"
+    )
 
 
 class ReleaseRequest(serializers.Serializer):

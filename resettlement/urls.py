@@ -34,6 +34,7 @@ urlpatterns: list = [
     path("people/<str:crn>/custody/", views_custody.episode_list, name="episodes"),
     path(EPISODE, views_custody.episode_detail, name="episode"),
     path(EPISODE + "move/", views_custody.move, name="move"),
+    path(EPISODE + "sentence/", views_custody.sentence, name="sentence"),
     path(EPISODE + "release/", views_custody.release, name="release"),
     path(EPISODE + "screening/part-1/", views_custody.screening_part1, name="screening-part1"),
     path(EPISODE + "screening/part-2/", views_custody.screening_part2, name="screening-part2"),

@@ -26,8 +26,16 @@ from resettlement.forms import (
     Part2Form,
     ReceptionForm,
     ReleaseForm,
+    SentenceForm,
 )
-from resettlement.models import CustodyEpisode, PlanNeed, PlanState, Prison, ResettlementPlan
+from resettlement.models import (
+    CustodyEpisode,
+    CustodyStatus,
+    PlanNeed,
+    PlanState,
+    Prison,
+    ResettlementPlan,
+)
 from resettlement.workflows import RESETTLEMENT_PLAN, RESETTLEMENT_ROLES
 
 
@@ -133,6 +141,7 @@ def _actions(user, episode, plan) -> dict:
     return {
         "may_move": prison_staff and episode.open,
         "may_release": prison_staff and episode.open,
+        "may_sentence": prison_staff and episode.open and episode.status == CustodyStatus.REMAND,
         "may_part1": plans.may_record_part1(user, episode),
         "may_part2": plans.may_record_part2(user, episode, plan),
         "may_edit_needs": plans.may_edit_needs(user, episode, plan),
@@ -213,6 +222,28 @@ def move(request, crn, episode_id):
             actor=request.user, crn=crn, episode_id=episode.pk, **data
         ),
         success="Move recorded",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def sentence(request, crn, episode_id):
+    """A remand prisoner sentenced (or a recall confirmed) while in custody."""
+    episode, plan = _episode(request, crn, episode_id)
+    return _form_page(
+        request,
+        episode,
+        plan,
+        template="resettlement/sentence_form.html",
+        may=custody.is_prison_staff(request.user, episode.prison)
+        and episode.open
+        and episode.status == CustodyStatus.REMAND,
+        refusal="Only staff of the prison holding a remand prisoner record a sentence.",
+        form=SentenceForm(_data(request)),
+        call=lambda data: custody.sentence_record(
+            actor=request.user, crn=crn, episode_id=episode.pk, **data
+        ),
+        success="Sentence recorded",
     )
 
 

@@ -1,11 +1,30 @@
 """Input and output serializers of the core API: thin, no business rules."""
 
+import datetime
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from probation.models import Gender, Organisation, OrganisationKind, Person, PersonAlias
 from probation.selectors import current_assignment
 from probation.services import PERSON_EDITABLE_FIELDS
+
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE = datetime.date(2199, 12, 31)
+
+
+class BoundedDateField(serializers.DateField):
+    """A date between 1900 and 2199: nothing in probation is dated outside, and the clocks
+    and windows counted from a date (12 months back, 84 days back …) must stay inside the
+    calendar rather than fail."""
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        if not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise serializers.ValidationError(
+                f"Give a date between {EARLIEST_DATE:%Y} and {LATEST_DATE:%Y}."
+            )
+        return day
 
 
 def _code(organisation):

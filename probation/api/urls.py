@@ -154,6 +154,11 @@ v1 = [
         name="person-custody-episode-moves",
     ),
     path(
+        "people/<str:crn>/custody-episodes/<int:episode_id>/sentence/",
+        resettlement_api.SentenceView.as_view(),
+        name="person-custody-episode-sentence",
+    ),
+    path(
         "people/<str:crn>/custody-episodes/<int:episode_id>/release/",
         resettlement_api.ReleaseView.as_view(),
         name="person-custody-episode-release",

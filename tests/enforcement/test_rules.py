@@ -168,6 +168,27 @@ def test_the_endpoint_gives_the_rule_s_answer(api):
     assert body["reasons"] == options(warnings=[D(2025, 11, 24)]).reasons
 
 
+@pytest.mark.parametrize(
+    ("failure_date", "warnings"),
+    [("0001-01-01", []), ("2026-11-23", ["0001-03-01"]), ("9999-12-31", [])],
+)
+def test_a_date_outside_the_calendar_is_a_400_not_a_500(api, failure_date, warnings):
+    """The 12-month look-back from the first year of the calendar has nowhere to go."""
+    response = api.post(
+        URL,
+        {
+            "sentence_type": "COMMUNITY_ORDER",
+            "failure_date": failure_date,
+            "previous_warnings": warnings,
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"].startswith(
+        "failure_date" if not warnings else "previous_warnings"
+    )
+
+
 def test_the_endpoint_says_when_endorsement_is_needed(api):
     body = api.post(
         URL,

@@ -635,3 +635,28 @@ def test_a_move_on_an_earlier_released_episode_is_a_400(freeze):
         _episode_url(earlier, "moves/"), {"prison": "SWI", "moved_on": "2026-12-23"}, format="json"
     )
     assert "non_field_errors" in _attrs(response)
+
+
+def test_a_prison_records_a_sentence_in_custody_through_the_api():
+    shared = prison("CFI", lead="CRC11", hosts=("CRC12",))
+    person = person_of("CRC12", ldu_crc="CRC20")
+    episode = reception(person, shared, status="REMAND")
+    url = f"/api/v1/people/{person.crn}/custody-episodes/{episode.pk}/sentence/"
+    client = APIClient()
+    client.force_authenticate(prison_officer(shared))
+
+    def post(api, body):
+        return api.post(url, body, format="json")
+
+    assert post(client, {"status": "REMAND", "sentence_number": 1}).status_code == 400
+    unknown = post(client, {"status": "SENTENCED", "sentence_number": 99})
+    assert unknown.status_code == 400 and "sentence_number" in str(unknown.json())
+    sentence = sentence_of(person, "CUSTODIAL", term_months=10)
+    made = post(client, {"status": "SENTENCED", "sentence_number": sentence.number})
+    assert made.status_code == 201, made.content
+    episode.refresh_from_db()
+    assert episode.status == "SENTENCED" and episode.plan_writer.code == "CRC12"
+    crc = APIClient()
+    crc.force_authenticate(staff("CRC_OFFENDER_MANAGER", "CRC12"))
+    assert crc.get(url).status_code == 200
+    assert post(crc, {"status": "SENTENCED", "sentence_number": sentence.number}).status_code == 403

@@ -365,3 +365,26 @@ def test_move_and_release_pages(client, cardiff):
     assert episode.prison.code == "SWI"
     # Cardiff no longer holds the person: its staff cannot see them.
     assert client.get(_url("episode", episode)).status_code == 404
+
+
+def test_prison_staff_record_a_sentence_in_custody_and_others_may_only_read():
+    from django.test import Client
+
+    shared = prison("CFI", lead="CRC11", hosts=("CRC12",))
+    person = person_of("CRC12", ldu_crc="CRC20")
+    episode = reception(person, shared, status="REMAND")
+    url = f"/resettlement/people/{person.crn}/custody/{episode.pk}/sentence/"
+    reader = Client()
+    reader.force_login(staff("PRISON_RESETTLEMENT_WORKER", "CRC11"))
+    assert reader.get(url).status_code == 200
+    assert reader.post(url, {"status": "SENTENCED"}).status_code == 403
+    officer = Client()
+    officer.force_login(prison_officer(shared))
+    missing = officer.post(url, {})
+    assert "govuk-error-summary" in missing.content.decode()
+    assert "Enter the sentence number" in missing.content.decode()
+    sentence = sentence_of(person, "CUSTODIAL", term_months=10)
+    response = officer.post(url, {"status": "SENTENCED", "sentence_number": sentence.number})
+    assert response.status_code == 302
+    episode.refresh_from_db()
+    assert episode.status == "SENTENCED" and episode.plan_writer.code == "CRC12"
