@@ -484,8 +484,8 @@ def _measure(month: datetime.date, runs: int) -> dict:
 
 def main():
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    _setup()  # first: the migration below inherits its environment (DEBUG, no Redis)
     subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "-v", "0"], check=True)
-    _setup()
     from probation import clock
     from probation.calendar import is_business_day
     from probation.celery import app

@@ -346,8 +346,8 @@ def _needs_action(user, scope: str, today: datetime.date, runs: int) -> dict:
 
 def main():
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    _setup()  # first: the migration below inherits its environment (DEBUG, no Redis)
     subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "-v", "0"], check=True)
-    _setup()
     from django.db.models import Count
 
     from probation import clock
