@@ -53,6 +53,7 @@ from probation.models import (
     User,
 )
 from probation.models.organisations import NPS_CODE
+from probation.notifications import addressee
 from probation.notifications import notify as send
 
 # Who hears of a flag: the holders of these roles in the person's NPS division.
@@ -384,7 +385,7 @@ def reallocation_decide(
     if team is None:
         errors["team"] = "Choose the team that will manage the case"
     elif provider is not None:
-        owner = person.ldu.division if provider.code == NPS_CODE else provider
+        owner = addressee(provider, person)
         if team.organisation_id != owner.pk:
             errors["team"] = f"Choose a team of {owner.name}"
     if errors:

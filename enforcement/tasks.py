@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from enforcement.workflows import RISK_REVIEW
 from probation import audit
-from probation.calendar import is_business_day
+from probation.calendar import business_days_before
 from probation.models import (
     Notification,
     NotificationKind,
@@ -72,12 +72,7 @@ def reminder_business_days(workflow) -> int:
 
 def reminder_day(due_by: datetime.date, n: int) -> datetime.date:
     """The n-th business day before ``due_by`` (``due_by`` itself never counts)."""
-    day = due_by
-    while n:
-        day -= _ONE_DAY
-        if is_business_day(day):
-            n -= 1
-    return day
+    return business_days_before(due_by, n)
 
 
 def reminder_window(today: datetime.date, n: int) -> dict[datetime.date, datetime.datetime]:

@@ -64,6 +64,23 @@ def add_business_days(day: datetime.date, n: int) -> datetime.date:
     return day
 
 
+def business_days_before(day: datetime.date, n: int) -> datetime.date:
+    """The n-th business day before ``day`` (``day`` itself never counts); for n = 0,
+    ``day`` when it is a business day, else the business day before it. The mirror of
+    ``add_business_days``: reminder days before a deadline, tasks due before a release."""
+    if n < 0:
+        raise ValueError("business_days_before counts back only (n >= 0)")
+    if n == 0:
+        while not is_business_day(day):
+            day -= _ONE_DAY
+        return day
+    while n:
+        day -= _ONE_DAY
+        if is_business_day(day):
+            n -= 1
+    return day
+
+
 def business_days_between(start: datetime.date, end: datetime.date) -> int:
     """Business days after ``start`` up to and including ``end``; 0 when ``end <= start``."""
     count = 0

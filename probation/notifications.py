@@ -9,10 +9,18 @@ person is shown only to someone who may see that person now.
 from django.db.models import Q, QuerySet
 
 from probation import access, clock
-from probation.models import Notification, Organisation, Person, Team, User
+from probation.models import Notification, Organisation, OrganisationKind, Person, Team, User
 
 # Roles that see every notification addressed to a team of their organisation.
 ORGANISATION_WIDE_ROLES = frozenset({"CRC_MANAGER", "NPS_SENIOR_MANAGER", "NPS_ALLOCATION_MANAGER"})
+
+
+def addressee(provider: Organisation, person: Person) -> Organisation:
+    """The organisation whose staff act for ``provider`` on this person: the CRC itself, or
+    for the NPS – whose staff belong to its divisions – the division of the person's LDU."""
+    if provider.is_nps and provider.kind != OrganisationKind.NPS_DIVISION:
+        return person.ldu.division
+    return provider
 
 
 def notify(

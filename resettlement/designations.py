@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q, QuerySet
 
 from probation import access, audit, clock
@@ -281,12 +281,23 @@ def prison_create(
     if errors:
         raise ValidationError(errors)
     name = name.strip()
-    organisation = Organisation.objects.create(
-        code=f"PRISON-{code}", name=name, kind=OrganisationKind.PRISON
-    )
-    prison = Prison.objects.create(
-        code=code, name=name, kind=kind, contracted=contracted, ldu=ldu, organisation=organisation
-    )
+    try:
+        # A savepoint: two NOMS users adding the same code at once meet the unique
+        # constraint, and the second is told so rather than getting a server error.
+        with transaction.atomic():
+            organisation = Organisation.objects.create(
+                code=f"PRISON-{code}", name=name, kind=OrganisationKind.PRISON
+            )
+            prison = Prison.objects.create(
+                code=code,
+                name=name,
+                kind=kind,
+                contracted=contracted,
+                ldu=ldu,
+                organisation=organisation,
+            )
+    except IntegrityError:
+        raise ValidationError({"code": f"A prison with code {code} already exists."}) from None
     if actor is not None:
         audit.record_create(actor=actor, instance=prison)
     return prison

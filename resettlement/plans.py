@@ -29,7 +29,7 @@ from django.utils import timezone
 from probation import access, audit, clock
 from probation.models import NotificationKind, Organisation, OrganisationKind, Person, User
 from probation.models.organisations import NPS_CODE
-from probation.notifications import notify
+from probation.notifications import addressee, notify
 from probation.workflow import InvalidTransition
 from resettlement import custody, rules
 from resettlement.models import (
@@ -61,13 +61,8 @@ NEED_FLAGS = {
     NeedKind.SEX_WORK: "sex_work_need",
 }
 COMPLETED_STATES = (PlanState.TO_SHARE, PlanState.SHARED, PlanState.COMPLETE)
-PART1_FLAGS = (
-    "accommodation_need",
-    "employment_need",
-    "finance_debt_need",
-    "abuse_victim_need",
-    "sex_work_need",
-)
+# The part 1 flags, in the screening's order.
+PART1_FLAGS = tuple(dict.fromkeys(NEED_FLAGS.values()))
 
 
 @dataclass
@@ -380,15 +375,6 @@ def plan_url(plan: ResettlementPlan) -> str:
     return reverse("resettlement:plan", args=[plan.person.crn, plan.episode_id])
 
 
-def receiving_organisation(plan: ResettlementPlan, person: Person) -> Organisation:
-    """Where the shared plan is addressed: the CRC, or for the NPS the NPS division of the
-    person's LDU (NPS staff belong to divisions)."""
-    receiver = plan.shared_with
-    if receiver.code == NPS_CODE:
-        return person.ldu.division
-    return receiver
-
-
 @transaction.atomic
 def plan_share(actor: User, crn: str, episode_id: int) -> ResettlementPlan:
     """The resettlement staff of the CRC that wrote the plan share it with the organisation
@@ -409,7 +395,7 @@ def plan_share(actor: User, crn: str, episode_id: int) -> ResettlementPlan:
     late = " (shared late)" if plan.shared_late else ""
     notify(
         kind=NotificationKind.RESETTLEMENT,
-        organisation=receiving_organisation(plan, person),
+        organisation=addressee(plan.shared_with, person),
         person=person,
         title=f"Resettlement plan received: {person.full_name}{late}",
         body=f"{plan.writer.name} shared the resettlement plan written in custody.",

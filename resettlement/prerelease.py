@@ -27,11 +27,10 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 
 from probation import access, audit, clock
-from probation.calendar import add_business_days, is_business_day
+from probation.calendar import add_business_days, business_days_before
 from probation.models import NotificationKind, Organisation, OrganisationKind, User
 from probation.models.audit import AuditAction
-from probation.models.organisations import NPS_CODE
-from probation.notifications import notify
+from probation.notifications import addressee, notify
 from resettlement import custody
 from resettlement.models import (
     WINDOW_TASKS,
@@ -41,7 +40,7 @@ from resettlement.models import (
     TaskKind,
     TaskStatus,
 )
-from resettlement.workflows import TASK_ROLES, acts_for_provider
+from resettlement.workflows import TASK_ROLES, acts_for_provider, addressed_to
 
 # Overdue pre-release tasks are recorded in ``DeadlineAlert`` under this workflow name by the
 # resettlement clock job (``resettlement.tasks``); tasks are not run by the workflow engine
@@ -69,20 +68,6 @@ def tasks_of(episode: CustodyEpisode):
 
 
 # --- The window's tasks --------------------------------------------------------------------------
-
-
-def business_days_before(day: datetime.date, n: int) -> datetime.date:
-    """The n-th business day before ``day`` (``day`` itself never counts); for n = 0,
-    ``day`` when it is a business day, else the business day before it."""
-    if n == 0:
-        while not is_business_day(day):
-            day -= _ONE_DAY
-        return day
-    while n:
-        day -= _ONE_DAY
-        if is_business_day(day):
-            n -= 1
-    return day
 
 
 def window_due_by(release_on: datetime.date, today: datetime.date) -> datetime.date:
@@ -181,14 +166,6 @@ def open_window_tasks(*, cpa_code: str, today: datetime.date) -> int:
 # --- HDC home circumstances reports and ROTL input -----------------------------------------------
 
 
-def owner_address(owner: Organisation, person) -> Organisation:
-    """Whom to tell about a task: the owner, or for the NPS the person's NPS division
-    (NPS staff belong to the divisions)."""
-    if owner.code == NPS_CODE:
-        return person.ldu.division
-    return owner
-
-
 def _task_url(crn: str, episode_id: int, task_id: int) -> str:
     return reverse("resettlement:task", args=[crn, episode_id, task_id])
 
@@ -243,7 +220,7 @@ def task_request(
     task._history_user = actor
     task.save()
     audit.record_create(actor=actor, instance=task)
-    address = owner_address(owner, person)
+    address = addressee(owner, person)
     label = TaskKind(kind).label
     url = _task_url(person.crn, episode.pk, task.pk)
     transaction.on_commit(
@@ -340,16 +317,10 @@ def tasks_owed_by(user: User) -> QuerySet[PreReleaseTask]:
     """Open tasks the user's organisation owes, about people the user may see: the CRC's;
     for NPS staff the NPS's tasks of people in their division. Overdue first (soonest due
     first), then by person. A constant number of queries at any length."""
-    organisation = user.organisation if user.is_authenticated else None
-    tasks = PreReleaseTask.objects.filter(status=TaskStatus.OPEN)
-    if organisation is None:
-        return tasks.none()
-    if organisation.kind == OrganisationKind.CRC:
-        tasks = tasks.filter(owner=organisation)
-    elif organisation.kind == OrganisationKind.NPS_DIVISION:
-        tasks = tasks.filter(owner__code=NPS_CODE, person__ldu__division=organisation)
-    else:
-        return tasks.none()
+    owed = addressed_to(user.organisation if user.is_authenticated else None, "owner")
+    if owed is None:
+        return PreReleaseTask.objects.none()
+    tasks = PreReleaseTask.objects.filter(owed, status=TaskStatus.OPEN)
     return (
         access.records_visible_to(user, tasks)
         .select_related("person", "episode__prison", "owner")

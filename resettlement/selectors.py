@@ -15,11 +15,12 @@ from django.db.models import F, QuerySet
 
 from probation import access, clock
 from probation.models import OrganisationKind, User
-from probation.models.organisations import NOMS_CODE, NPS_CODE
+from probation.models.organisations import NOMS_CODE
 from probation.workflow import business_days_left
 from resettlement import custody
 from resettlement.designations import designation_facts
 from resettlement.models import CustodyEpisode, PlanState, Prison, ResettlementPlan
+from resettlement.workflows import addressed_to
 
 # Rows shown per section of a prison's queue (the most urgent first).
 QUEUE_SECTION_LIMIT = 200
@@ -148,12 +149,9 @@ def plans_received(user: User) -> QuerySet[ResettlementPlan]:
     user may see."""
     if not may_receive_plans(user):
         raise PermissionDenied("Plans are shared with CRCs and the NPS.")
-    organisation = user.organisation
-    plans = ResettlementPlan.objects.filter(shared_at__isnull=False)
-    if organisation.kind == OrganisationKind.CRC:
-        plans = plans.filter(shared_with=organisation)
-    else:
-        plans = plans.filter(shared_with__code=NPS_CODE, person__ldu__division=organisation)
+    plans = ResettlementPlan.objects.filter(
+        addressed_to(user.organisation, "shared_with"), shared_at__isnull=False
+    )
     return (
         access.records_visible_to(user, plans)
         .select_related("person", "episode__prison", "writer", "shared_by", "shared_with")

@@ -16,6 +16,7 @@ disappears or appears, ``close_on_release``.
 """
 
 from django.conf import settings
+from django.db.models import Q
 
 from probation import access
 from probation.models import Organisation, OrganisationKind
@@ -43,6 +44,19 @@ def acts_for_provider(user, provider_id: int | None, roles) -> bool:
             return False
         return access.acts_for(user, user.organisation_id, roles)
     return access.acts_for(user, provider_id, roles)
+
+
+def addressed_to(organisation, field: str) -> Q | None:
+    """Rows whose ``field`` (an organisation) is the provider this organisation's staff act
+    for: their CRC; for NPS division staff the NPS, about people whose LDU is in their
+    division. None for any other organisation (prisons, NOMS): nothing is owed to them."""
+    if organisation is None:
+        return None
+    if organisation.kind == OrganisationKind.CRC:
+        return Q(**{field: organisation})
+    if organisation.kind == OrganisationKind.NPS_DIVISION:
+        return Q(**{f"{field}__code": NPS_CODE, "person__ldu__division": organisation})
+    return None
 
 
 def _organisation_id(code: str) -> int:

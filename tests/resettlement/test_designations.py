@@ -148,3 +148,16 @@ def test_a_new_prison_has_its_organisation_and_a_unique_code():
             ldu=Organisation.objects.get(code="CRC11"),
         )
     assert set(raised.value.message_dict) == {"name", "kind", "ldu"}
+
+
+def test_a_prison_added_twice_at_once_is_a_field_error_not_a_server_error(monkeypatch):
+    """Two NOMS users adding the same code at once both pass the form's check; the unique
+    constraint stops the second, which is told so."""
+    ldu = Organisation.objects.filter(kind="LDU", crc__code="CRC11").order_by("code").first()
+    made = dict(code="RCE", name="HMP Race", kind="MALE_LOCAL", contracted=False, ldu=ldu)
+    first = designations.prison_create(actor=None, **made)
+    monkeypatch.setattr(designations, "prison_errors", lambda **_: {})
+    with pytest.raises(ValidationError) as refused:
+        designations.prison_create(actor=None, **made)
+    assert "already exists" in refused.value.message_dict["code"][0]
+    assert Organisation.objects.filter(code="PRISON-RCE").get() == first.organisation
