@@ -29,6 +29,7 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 
 from probation.models import Gender, Organisation, OrganisationKind
+from probation.supervision import age_on
 from resettlement.models import (
     CustodyEpisode,
     CustodyStatus,
@@ -84,10 +85,6 @@ def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
     """The first day of the month and the first day of the next."""
     first = month.replace(day=1)
     return first, first + relativedelta(months=1)
-
-
-def age_on(date_of_birth: datetime.date, day: datetime.date) -> int:
-    return relativedelta(day, date_of_birth).years
 
 
 def required_since(released_on: datetime.date) -> datetime.date:
