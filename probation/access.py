@@ -392,3 +392,51 @@ def record_of(user: User, crn: str, queryset: QuerySet, pk: int, *, missing: str
         raise Http404(missing)
     record.person = person
     return record
+
+
+# --- Contracts and payment (DOMAIN.md 9, 11) ------------------------------------------------
+# NOMS contract managers see and manage every contract; a CRC's managers, finance officers
+# and API client read their own CRC's contracts and ledger, never another CRC's. Nobody else
+# sees contracts. A contract outside scope answers 404, like a missing one.
+
+VIEW_CONTRACT = "contracts.view_contract"
+
+
+def contracts_visible_to(user: User) -> QuerySet:
+    from contracts.models import Contract
+
+    contracts = Contract.objects.all()
+    if not user.is_authenticated or user.organisation is None:
+        return contracts.none()
+    require_vetting(user)
+    roles = [r for r in effective_roles(user) if VIEW_CONTRACT in r.permissions]
+    if any(r.national_read_only for r in roles):
+        return contracts
+    if user.organisation.kind == OrganisationKind.CRC and (roles or user.is_api_client):
+        return contracts.filter(crc=user.organisation)
+    return contracts.none()
+
+
+def may_manage_contracts(user: User) -> bool:
+    """NOMS contract managers (and NOMS's API client) enter contracts and run payments."""
+    if not user.is_authenticated or not vetting_of(user).current:
+        return False
+    return any("contracts.change_contract" in r.permissions for r in effective_roles(user))
+
+
+def contract_for_view(user: User, contract_id: int, *, queryset: QuerySet | None = None):
+    """The contract if the user may see it; 404 otherwise."""
+    contracts = contracts_visible_to(user)
+    if queryset is not None:
+        contracts = queryset & contracts
+    contract = contracts.filter(pk=contract_id).first()
+    if contract is None:
+        raise Http404("No contract found.")
+    return contract
+
+
+def ledger_visible_to(user: User) -> QuerySet:
+    """Ledger lines of the contracts the user may see."""
+    from contracts.models import LedgerEntry
+
+    return LedgerEntry.objects.filter(contract__in=contracts_visible_to(user))

@@ -186,3 +186,24 @@ MAX_HOST_CRCS_WOMEN_YOUNG_ADULT = _env.int("MAX_HOST_CRCS_WOMEN_YOUNG_ADULT", de
 # TOM 2.2 "Young Adult Male Prisoners": men aged 18 to 20 are young adults, so the
 # designated-release measure of adult men counts those at least this old on the release day.
 DESIGNATED_RELEASE_ADULT_AGE = _env.int("DESIGNATED_RELEASE_ADULT_AGE", default=21)
+
+# --- Contracts and payment (DOMAIN.md 9; TOM 6.4-6.5) ---------------------------------------
+# Contract years run twelve calendar months from this date (the first CRC contracts began on
+# 1 February 2015); each contract records its own start and end, this is the default.
+CONTRACT_FIRST_YEAR_START = datetime.date.fromisoformat(
+    _env.str("CONTRACT_FIRST_YEAR_START", default="2015-02-01")
+)
+# DOMAIN.md 9: a cohort member reoffends if an offence committed within this many months of
+# entering the cohort ...
+PBR_REOFFENDING_FOLLOW_UP_MONTHS = _env.int("PBR_REOFFENDING_FOLLOW_UP_MONTHS", default=12)
+# ... was proven (convicted or cautioned) within this many months of entry (the follow-up
+# year and a six-month waiting period for the courts).
+PBR_PROVEN_WITHIN_MONTHS = _env.int("PBR_PROVEN_WITHIN_MONTHS", default=18)
+# The national reoffending data reaches NOMS some months after the waiting period ends; a
+# cohort is paid in the first run on or after the month that follows the last member's
+# waiting period by this many months. The TOM does not fix the lag: a system setting.
+PBR_DATA_LAG_MONTHS = _env.int("PBR_DATA_LAG_MONTHS", default=3)
+# The monthly payment run (contracts.tasks) pays the month before, on this day of the
+# month at this local time (FFS is paid in arrears, TOM 6.4). A system setting.
+PAYMENT_RUN_DAY_OF_MONTH = _env.int("PAYMENT_RUN_DAY_OF_MONTH", default=5)
+PAYMENT_RUN_TIME = _env.str("PAYMENT_RUN_TIME", default="02:30")

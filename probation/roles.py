@@ -48,6 +48,22 @@ _CASELOAD = NextStep(
     "See your caseload: next appointments, overdue contacts and risk of serious harm",
     "caseload",
 )
+VIEW_CONTRACT = "contracts.view_contract"
+VIEW_LEDGER = "contracts.view_ledgerentry"
+MANAGE_CONTRACTS = (
+    "contracts.add_contract",
+    "contracts.change_contract",
+    VIEW_CONTRACT,
+    VIEW_LEDGER,
+    "contracts.add_ledgerentry",
+    "contracts.add_paymentrun",
+    "contracts.view_paymentrun",
+    "contracts.add_reoffendingimport",
+    "contracts.view_reoffendingimport",
+    "contracts.add_ratecardorder",
+    "contracts.add_delivery",
+)
+_OWN_CONTRACT = NextStep("See your CRC's contract, payments and ledger", "contracts:contracts")
 _NEEDS_ACTION = NextStep(
     "See what needs action: failures to decide, referrals, reviews and intelligence",
     "enforcement:needs-action",
@@ -155,9 +171,18 @@ ROLES: tuple[Role, ...] = (
         "CRC_MANAGER",
         "CRC manager",
         (OrganisationKind.CRC,),
-        (VIEW_PERSON, CHANGE_PERSON, VIEW_ORGANISATION),
+        (VIEW_PERSON, CHANGE_PERSON, VIEW_ORGANISATION, VIEW_CONTRACT, VIEW_LEDGER),
         "You manage your CRC's teams and caseloads and act as duty manager.",
-        (_CASELOAD, _NEEDS_ACTION, _FIND, _STRUCTURE),
+        (_CASELOAD, _NEEDS_ACTION, _FIND, _STRUCTURE, _OWN_CONTRACT),
+    ),
+    Role(
+        "CRC_FINANCE_OFFICER",
+        "CRC finance officer",
+        (OrganisationKind.CRC,),
+        (VIEW_ORGANISATION, VIEW_CONTRACT, VIEW_LEDGER),
+        "You follow your CRC's contract and the payments NOMS makes under it: fee for "
+        "service, service credits, payment by results and fee-for-use invoices.",
+        (_OWN_CONTRACT,),
     ),
     Role(
         "PRISON_RESETTLEMENT_WORKER",
@@ -190,10 +215,11 @@ ROLES: tuple[Role, ...] = (
         "NOMS_CONTRACT_MANAGER",
         "NOMS contract manager",
         (OrganisationKind.NOMS,),
-        (VIEW_PERSON, VIEW_ORGANISATION),
+        (VIEW_PERSON, VIEW_ORGANISATION, *MANAGE_CONTRACTS),
         "You manage the CRC contracts, the NPS service level agreement and the designation "
         "of resettlement prisons. You can read every case and change none.",
         (
+            NextStep("Manage the CRC contracts and pay them each month", "contracts:contracts"),
             NextStep("Manage the designation of resettlement prisons", "resettlement:prisons"),
             NextStep(
                 "Find the prisoners nobody can write a resettlement plan for",

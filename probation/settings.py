@@ -309,3 +309,20 @@ LOGGING = {
 SERVICE_NAME = env.str("SERVICE_NAME", default="Manage a probation case")
 
 from probation.policy import *  # noqa: E402,F403  the operating model's named settings
+
+# The monthly payment run (contracts.tasks.run_payments) pays the month before on
+# PAYMENT_RUN_DAY_OF_MONTH at PAYMENT_RUN_TIME (policy.py).
+_payment_hour, _payment_minute = (int(part) for part in PAYMENT_RUN_TIME.split(":"))  # noqa: F405
+CELERY_BEAT_SCHEDULE["payment-run"] = {
+    "task": "contracts.tasks.run_payments",
+    "schedule": crontab(
+        hour=_payment_hour,
+        minute=_payment_minute,
+        day_of_month=PAYMENT_RUN_DAY_OF_MONTH,  # noqa: F405
+    ),
+}
+# A task a killed worker held is delivered again after this many seconds (Redis broker);
+# the payment run also resumes unfinished parts when asked again.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+}

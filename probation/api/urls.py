@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 from allocation import api as allocation_api
 from allocation import api_reallocation as allocation_api_reallocation
 from allocation import api_referrals as allocation_api_referrals
+from contracts import api as contracts_api
 from enforcement import api as enforcement_api
 from enforcement import api_referrals as enforcement_api_referrals
 from probation.api import calculations, views
@@ -165,6 +166,8 @@ v1 = [
     ),
     # caseloads (helper "caseload")
     path("caseload/", api_caseload.CaseloadView.as_view(), name="caseload"),
+    # contracts, ledger, payment runs and the payment calculations (contracts.api)
+    *contracts_api.urlpatterns,
     path("", include(router.urls)),
 ]
 

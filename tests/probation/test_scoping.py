@@ -425,6 +425,13 @@ ADDRESSED_PARAMETERS["record_id"] = "enforcement.api_referrals (records_involvin
 # (tests/resettlement/test_custody_pages.py).
 ADDRESSED_PARAMETERS["prison_code"] = "resettlement.views_custody (people_visible_to)"
 
+# /contracts/... and /api/v1/contracts/...: a CRC's contract, its ledger lines, payment runs,
+# rate-card orders and service level results, each found through
+# probation.access.contracts_visible_to; another CRC's answers 404 like a missing one
+# (tests/contracts/test_scoping.py enumerates these routes).
+for _name in ("contract_id", "month", "entry_id", "run_id", "order_id", "result_id"):
+    ADDRESSED_PARAMETERS[_name] = "probation.access.contract_for_view (tests/contracts)"
+
 # Namespaces that hold no case data: the admin registers no case model (asserted below).
 EXCLUDED_PREFIXES = ("admin/",)
 # Routes outside the scoping layer on purpose, each with its reason.
