@@ -4,23 +4,185 @@ Membership: a person enters a CRC's cohort on the start of a Community Order or 
 (sentence date) or on release onto licence or PSS (actual release date) of a sentence whose
 ``pbr_provider`` is the CRC; quarterly cohorts (binary) by the contract quarter of entry,
 annual cohorts (frequency) by contract year; once per cohort (the earliest entry in the
-period); Senior Attendance Centre orders never. Escalated and transferred cases keep their
-``pbr_provider``; a reallocation in error moves it (so the case follows the new CRC).
+period, the lowest sentence id on a tie); Senior Attendance Centre orders never. Escalated
+and transferred cases keep their ``pbr_provider``; a reallocation in error moves it (so the
+case follows the new CRC).
 
 Reoffending: a member reoffends if a proven reoffence matched on their PNC number was
 committed on or after entry and before entry + PBR_REOFFENDING_FOLLOW_UP_MONTHS, and proven
-(disposal date) before entry + PBR_PROVEN_WITHIN_MONTHS (contracts.periods.AddMonths).
+(disposal date) before entry + PBR_PROVEN_WITHIN_MONTHS (contracts.periods.AddMonths). Both
+windows are half-open: an offence on entry + 12 months exactly, or proven on entry + 18
+months exactly, does not count. A member without a PNC number is counted but can never be
+matched.
+
+Everything is one SQL query (members with their reoffences counted in a subquery), so the
+figures, the page and the ledger's evidence rows all read the same rows.
 """
 
-# TO BE BUILT (helper B):
-#
-# def members(crc_id: int, period: contracts.periods.Period) -> QuerySet
-#     One row per member: person_id, sentence_id, entry_type, entered_on, pnc_number,
-#     offences_before, proven_before, reoffences (count of matched proven reoffences).
-#
-# def figures(crc_id: int, period) -> tuple[int, int, int]
-#     (members n, reoffenders, reoffences) – aggregated in SQL over ``members``.
-#
-# def record(entry: LedgerEntry, crc_id: int, period) -> int
-#     INSERT the CohortMember rows (reoffences filled in the INSERT: the tables are
-#     append-only, no UPDATE) and then the CountedReoffence rows, set-wise.
+from django.conf import settings
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from contracts.models import CohortMember, CountedReoffence, LedgerEntry, ProvenReoffence, StartType
+from contracts.periods import AddMonths, Period
+from probation.models import Sentence, SentenceType
+from probation.sql import insert_from
+
+ORDER_TYPES = (SentenceType.COMMUNITY_ORDER, SentenceType.SUSPENDED_SENTENCE_ORDER)
+COLUMNS = (
+    "person_id",
+    "sentence_id",
+    "entry_type",
+    "entered_on",
+    "pnc_number",
+    "offences_before",
+    "proven_before",
+    "reoffences",
+)
+
+
+def entries(crc_id: int, period: Period) -> QuerySet:
+    """Every entry of a sentence into the CRC's cohort in the period (a person may have
+    several): orders on their sentence date, releases onto licence or PSS on the release
+    date. Annotated with ``entered_on`` and ``entry_type``."""
+    return (
+        Sentence.objects.filter(
+            Q(sentence_type__in=ORDER_TYPES, sentence_date__range=(period.start, period.end))
+            | (
+                Q(
+                    sentence_type=SentenceType.CUSTODIAL,
+                    actual_release_date__range=(period.start, period.end),
+                )
+                & (Q(licence_start_date__isnull=False) | Q(pss_start_date__isnull=False))
+            ),
+            pbr_provider_id=crc_id,
+        )
+        .annotate(
+            entered_on=Case(
+                When(sentence_type__in=ORDER_TYPES, then=F("sentence_date")),
+                default=F("actual_release_date"),
+            ),
+            entry_type=Case(
+                When(sentence_type__in=ORDER_TYPES, then=F("sentence_type")),
+                When(licence_start_date__isnull=False, then=Value(StartType.LICENCE.value)),
+                default=Value(StartType.PSS.value),
+                output_field=CharField(),
+            ),
+        )
+        .order_by()
+    )
+
+
+def _counted() -> QuerySet:
+    """Proven reoffences that count for the member row outside (``OuterRef``): matched on
+    the PNC number, committed in [entered_on, offences_before), proven before
+    proven_before."""
+    return ProvenReoffence.objects.filter(
+        pnc_number=OuterRef("pnc_number"),
+        offence_date__gte=OuterRef("entered_on"),
+        offence_date__lt=OuterRef("offences_before"),
+        disposal_date__lt=OuterRef("proven_before"),
+    )
+
+
+def _members(crc_id: int, period: Period) -> QuerySet:
+    """One row per member of the CRC's cohort for the period – the person's earliest entry
+    (ties: the lowest sentence id): person_id, sentence_id, entry_type, entered_on,
+    pnc_number ("" when unknown), offences_before, proven_before and reoffences (the number
+    of matched proven reoffences that count)."""
+    earlier = entries(crc_id, period).filter(
+        Q(entered_on__lt=OuterRef("entered_on"))
+        | Q(entered_on=OuterRef("entered_on"), pk__lt=OuterRef("pk")),
+        person_id=OuterRef("person_id"),
+    )
+    reoffences = (
+        _counted().order_by().values("pnc_number").annotate(number=Count("pk")).values("number")
+    )
+    return (
+        entries(crc_id, period)
+        .filter(~Exists(earlier))
+        .annotate(
+            sentence_id=F("pk"),
+            pnc_number=Coalesce(F("person__pnc_number"), Value(""), output_field=CharField()),
+            offences_before=AddMonths(F("entered_on"), settings.PBR_REOFFENDING_FOLLOW_UP_MONTHS),
+            proven_before=AddMonths(F("entered_on"), settings.PBR_PROVEN_WITHIN_MONTHS),
+            reoffences=Coalesce(
+                Subquery(reoffences, output_field=IntegerField()),
+                Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+    )
+
+
+def members(crc_id: int, period: Period) -> QuerySet:
+    """The cohort's members as rows of ``COLUMNS`` (see ``_members``)."""
+    return _members(crc_id, period).values(*COLUMNS)
+
+
+def figures(crc_id: int, period: Period) -> tuple[int, int, int]:
+    """(members n, reoffenders, proven reoffences counted), aggregated in SQL."""
+    # The aggregates' names differ from the annotations' (Django drops an annotation an
+    # aggregate of the same name shadows).
+    totals = _members(crc_id, period).aggregate(
+        total_members=Count("pk"),
+        total_reoffenders=Count("pk", filter=Q(reoffences__gt=0)),
+        total_reoffences=Coalesce(Sum("reoffences"), 0),
+    )
+    return totals["total_members"], totals["total_reoffenders"], totals["total_reoffences"]
+
+
+def record(entry: LedgerEntry, crc_id: int, period: Period) -> int:
+    """Write the cohort's members against ``entry`` – their reoffences counted inside the
+    INSERT ... SELECT, as the table is append-only – and then the CountedReoffence row of
+    every reoffence counted, set-wise. Returns the members written."""
+    written = insert_from(
+        CohortMember,
+        {
+            "entry": "entry_ref",
+            "person": "person_id",
+            "sentence": "sentence_id",
+            "entry_type": "entry_type",
+            "entered_on": "entered_on",
+            "pnc_number": "pnc_number",
+            "offences_before": "offences_before",
+            "proven_before": "proven_before",
+            "reoffences": "reoffences",
+        },
+        members(crc_id, period).annotate(entry_ref=Value(entry.pk, output_field=IntegerField())),
+    )
+    # A PNC number belongs to one person, and a person is a member once per line, so each
+    # reoffence matches at most one member of the line.
+    member = CohortMember.objects.filter(
+        entry=entry,
+        pnc_number=OuterRef("pnc_number"),
+        entered_on__lte=OuterRef("offence_date"),
+        offences_before__gt=OuterRef("offence_date"),
+        proven_before__gt=OuterRef("disposal_date"),
+    ).values("pk")[:1]
+    counted = (
+        ProvenReoffence.objects.filter(
+            pnc_number__in=CohortMember.objects.filter(entry=entry)
+            .exclude(pnc_number="")
+            .values("pnc_number")
+        )
+        .annotate(member_ref=Subquery(member, output_field=IntegerField()))
+        .filter(member_ref__isnull=False)
+        .order_by()
+    )
+    insert_from(CountedReoffence, {"member": "member_ref", "reoffence": "pk"}, counted)
+    return written

@@ -67,7 +67,7 @@ def start_run(month: datetime.date, *, trigger: str = RunTrigger.COMMAND, user=N
         PaymentRunPart.objects.bulk_create(
             PaymentRunPart(run=run, organisation=organisation) for organisation in organisations
         )
-        transaction.on_commit(lambda: dispatch(run))
+        transaction.on_commit(lambda: dispatch(run), robust=True)
     return run
 
 

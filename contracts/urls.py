@@ -23,6 +23,7 @@ urlpatterns: list = [
     path(CONTRACT + "lines/<int:entry_id>/reverse/", views.ledger_reverse, name="ledger-reverse"),
     path("runs/", views.run_list, name="runs"),
     path("runs/<int:run_id>/", views.run_detail, name="run"),
+    path("runs/<int:run_id>/resume/", views.run_resume, name="run-resume"),
     # Rate-card orders and deliveries (views_orders)
     path(CONTRACT + "orders/", views_orders.order_list, name="orders"),
     path(CONTRACT + "orders/new/", views_orders.order_create, name="order-create"),

@@ -102,6 +102,7 @@ DEMO_USERS = (
     DemoUser("crc.om.11", "CRC_OFFENDER_MANAGER", "CRC11", "Rhian", "Evans"),
     DemoUser("crc.manager.11", "CRC_MANAGER", "CRC11", "Huw", "Thomas"),
     DemoUser("crc.resettlement.11", "PRISON_RESETTLEMENT_WORKER", "CRC11", "Nia", "Jenkins"),
+    DemoUser("crc.finance.11", "CRC_FINANCE_OFFICER", "CRC11", "Rhys", "Powell"),
     DemoUser("crc.om.20", "CRC_OFFENDER_MANAGER", "CRC20", "Amara", "Okafor"),
     DemoUser("noms.contracts", "NOMS_CONTRACT_MANAGER", "NOMS", "Priya", "Shah"),
     DemoUser("noms.auditor", "NOMS_AUDITOR", "NOMS", "David", "Clarke"),
@@ -347,7 +348,7 @@ def seed(
             rng=cases_rng,
         )
         _add_licence_conditions()
-        allocations = enforcement_records = custody_episodes = 0
+        allocations = enforcement_records = custody_episodes = contracts = 0
         if created:
             # The allocation app records its decisions (imported here: probation's models
             # never depend on it; only the demo, which seeds every part, does).
@@ -367,6 +368,9 @@ def seed(
             custody_episodes = seed_custody(
                 {u.username: u for u in demo_users}, seed=seed, today=today
             )
+            from contracts.demo import seed_contracts
+
+            contracts = seed_contracts({u.username: u for u in demo_users}, seed=seed, today=today)
         audit.record_import(
             actor=None,
             instance=nps,
@@ -378,6 +382,7 @@ def seed(
                 "awaiting_allocation": len(pending_people),
                 "enforcement_records": enforcement_records,
                 "custody_episodes": custody_episodes,
+                "contracts": contracts,
             },
         )
     return {

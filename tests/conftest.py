@@ -44,12 +44,9 @@ def _database_url_of(connection) -> str | None:
     return f"postgres://{credentials}@{host}{port}/{db['NAME']}"
 
 
-@pytest.fixture
-def worker():
-    """A real Celery worker in its own process, consuming from the Redis broker, on this
-    test's database (when it is PostgreSQL; a test whose tasks touch the database must
-    commit its rows: ``django_db(transaction=True)``). Tests using it are marked
-    ``redis`` and ``xdist_group("redis")``."""
+def start_worker():
+    """Start a real Celery worker process on this test's database (see ``worker``) and wait
+    until it answers a ping. The caller stops it."""
     from django.db import connection
 
     env = dict(os.environ, DEBUG="1")
@@ -84,12 +81,29 @@ def worker():
 
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if app.control.ping(timeout=1.0):
+        if app.control.ping(destination=[name.replace("%h", _hostname())], timeout=1.0):
             break
         assert process.poll() is None, process.stdout.read()
     else:
         process.kill()
         pytest.fail("the Celery worker did not answer a ping within 60 seconds")
+    return process
+
+
+def _hostname() -> str:
+    import socket
+
+    return socket.gethostname()
+
+
+@pytest.fixture
+def worker():
+    """A real Celery worker in its own process, consuming from the Redis broker, on this
+    test's database (when it is PostgreSQL; a test whose tasks touch the database must
+    commit its rows: ``django_db(transaction=True)``). Tests using it are marked
+    ``redis`` and ``xdist_group("redis")``."""
+    process = start_worker()
     yield process
-    process.terminate()
-    process.wait(timeout=30)
+    if process.poll() is None:
+        process.terminate()
+        process.wait(timeout=30)
