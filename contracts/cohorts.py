@@ -20,6 +20,7 @@ figures, the page and the ledger's evidence rows all read the same rows.
 """
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -42,6 +43,15 @@ from contracts.periods import AddMonths, Period
 from probation.models import Sentence, SentenceType
 from probation.sql import insert_from
 
+# The reoffences counted against a line's members: one join on the PNC number (table names
+# from the models' meta; the line's id as a parameter).
+COUNTED_SQL = """
+    INSERT INTO {counted} (member_id, reoffence_id)
+    SELECT m.id, r.id FROM {members} m JOIN {reoffences} r ON r.pnc_number = m.pnc_number
+     WHERE m.entry_id = %s AND m.pnc_number <> ''
+       AND r.offence_date >= m.entered_on AND r.offence_date < m.offences_before
+       AND r.disposal_date < m.proven_before
+"""
 ORDER_TYPES = (SentenceType.COMMUNITY_ORDER, SentenceType.SUSPENDED_SENTENCE_ORDER)
 COLUMNS = (
     "person_id",
@@ -166,23 +176,23 @@ def record(entry: LedgerEntry, crc_id: int, period: Period) -> int:
         members(crc_id, period).annotate(entry_ref=Value(entry.pk, output_field=IntegerField())),
     )
     # A PNC number belongs to one person, and a person is a member once per line, so each
-    # reoffence matches at most one member of the line.
-    member = CohortMember.objects.filter(
-        entry=entry,
-        pnc_number=OuterRef("pnc_number"),
-        entered_on__lte=OuterRef("offence_date"),
-        offences_before__gt=OuterRef("offence_date"),
-        proven_before__gt=OuterRef("disposal_date"),
-    ).values("pk")[:1]
-    counted = (
-        ProvenReoffence.objects.filter(
-            pnc_number__in=CohortMember.objects.filter(entry=entry)
-            .exclude(pnc_number="")
-            .values("pnc_number")
-        )
-        .annotate(member_ref=Subquery(member, output_field=IntegerField()))
-        .filter(member_ref__isnull=False)
-        .order_by()
-    )
-    insert_from(CountedReoffence, {"member": "member_ref", "reoffence": "pk"}, counted)
+    # reoffence matches at most one member of the line: one join, not a lookup per row.
+    tables = {
+        "counted": CountedReoffence._meta.db_table,
+        "members": CohortMember._meta.db_table,
+        "reoffences": ProvenReoffence._meta.db_table,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(COUNTED_SQL.format(**tables), [entry.pk])
     return written
+
+
+def recorded_figures(entry_id: int) -> tuple[int, int, int]:
+    """``figures`` read back from the CohortMember rows written against a line (the run
+    records the members first, then prices the cohort from them)."""
+    totals = CohortMember.objects.filter(entry_id=entry_id).aggregate(
+        total_members=Count("pk"),
+        total_reoffenders=Count("pk", filter=Q(reoffences__gt=0)),
+        total_reoffences=Coalesce(Sum("reoffences"), 0),
+    )
+    return totals["total_members"], totals["total_reoffenders"], totals["total_reoffences"]

@@ -9,11 +9,25 @@ appends the negative of a line with the reason, and the key may then be posted a
 
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Sum
 
 from contracts.models import ZERO, EntryKind, LedgerEntry, Payer
 from probation import audit, clock
+
+
+def reserve_id() -> int:
+    """An id for a line not yet written, so the rows it counted can be written first and the
+    line priced from them (foreign keys are checked at commit: DEFERRABLE INITIALLY
+    DEFERRED on PostgreSQL and SQLite). On SQLite, which has one writer at a time, the next
+    id after the highest."""
+    table = LedgerEntry._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
+        else:
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")  # noqa: S608
+        return cursor.fetchone()[0]
 
 
 def standing_line(contract, key: str) -> LedgerEntry | None:
@@ -36,9 +50,11 @@ def post(
     run_part=None,
     service_level_result=None,
     created_by=None,
+    reserved_id: int | None = None,
 ) -> LedgerEntry | None:
-    """Append the line for ``key`` unless a standing one exists (then ``None``). The caller
-    holds the transaction (and the CRC's run lock)."""
+    """Append the line for ``key`` unless a standing one exists (then ``None``), with the
+    ``reserve_id`` its evidence was written against if any. The caller holds the
+    transaction (and the CRC's run lock)."""
     if standing_line(contract, key) is not None:
         return None
     last = (
@@ -47,6 +63,7 @@ def post(
         .aggregate(last=Max("correction"))["last"]
     )
     return LedgerEntry.objects.create(
+        id=reserved_id,
         contract=contract,
         month=month,
         kind=kind,

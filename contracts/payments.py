@@ -300,7 +300,12 @@ def pay_matured_cohorts(crc, month, part, written):
 
 
 def pay_cohort(contract, kind, period, key, month, part, written):
-    n, reoffenders, reoffences = cohorts.figures(contract.crc_id, period)
+    """Record the cohort's members against a reserved line id, price the cohort from what
+    was recorded, then write the line: the members are found once, and the figure and its
+    evidence are the same rows."""
+    line_id = ledger.reserve_id()
+    cohorts.record(_Reserved(line_id), contract.crc_id, period)
+    n, reoffenders, reoffences = cohorts.recorded_figures(line_id)
     detail = {
         "period": [period.start, period.end],
         "cohort_size": n,
@@ -347,7 +352,7 @@ def pay_cohort(contract, kind, period, key, month, part, written):
     paid, excess = rules.capped(amount, contract.pbr_pot - ledger.pbr_paid(contract))
     detail |= {"outcome": outcome, "formula_amount": amount, "pot": contract.pbr_pot}
     metric = "binary" if kind == EntryKind.PBR_BINARY else "frequency"
-    entry = written.add(
+    written.add(
         ledger.post(
             contract,
             month,
@@ -358,22 +363,29 @@ def pay_cohort(contract, kind, period, key, month, part, written):
             description=f"Payment by results, {metric} metric, cohort {period.label}: {outcome}",
             detail=detail,
             run_part=part,
+            reserved_id=line_id,
         )
     )
-    if entry is not None and n:
-        cohorts.record(entry, contract.crc_id, period)
 
 
 def pay_reconciliation(contract, month, part, written):
-    counts = volumes.counts(contract.crc_id, contract.start_date, contract.end_date)
+    """Record the year's starts against a reserved line id, price the actual WAV from what
+    was recorded, then write the reconciliation line."""
+    key = f"RECONCILIATION:Y{contract.year}"
+    if ledger.standing_line(contract, key) is not None:
+        written.already_held += 1
+        return
+    line_id = ledger.reserve_id()
+    volumes.record(_Reserved(line_id), contract.crc_id, contract.start_date, contract.end_date)
+    counts = volumes.recorded_counts(line_id)
     wav = rules.wav(contract.wav_weights, contract.upw_bands, counts)
     result = rules.reconcile(contract.ffs_bid, contract.predicted_wav, wav.wav, contract.tolerance)
-    entry = written.add(
+    written.add(
         ledger.post(
             contract,
             month,
             EntryKind.FFS_RECONCILIATION,
-            f"RECONCILIATION:Y{contract.year}",
+            key,
             result.adjustment,
             description=(
                 f"Year-end reconciliation of fee for service, contract year {contract.year}: "
@@ -393,7 +405,13 @@ def pay_reconciliation(contract, month, part, written):
                 "upw_bands": contract.upw_bands,
             },
             run_part=part,
+            reserved_id=line_id,
         )
     )
-    if entry is not None:
-        volumes.record(entry, contract.crc_id, contract.start_date, contract.end_date)
+
+
+@dataclass(frozen=True)
+class _Reserved:
+    """The id of a ledger line about to be written, for the rows it counted."""
+
+    pk: int

@@ -26,17 +26,16 @@ platform are stored all the same (the person may be recorded later) and listed i
 report as unmatched. One audit row for the whole file.
 """
 
-import csv
 import datetime
 import hashlib
-import io
 import re
 from dataclasses import dataclass, field
 
 from django.db import transaction
 
 from contracts.models import ProvenReoffence, ReoffendingImport
-from probation import audit, clock
+from probation import audit, clock, csvfiles
+from probation.csvfiles import RowError
 from probation.models import Person, User
 from probation.rules import normalise_pnc
 
@@ -48,13 +47,6 @@ EARLIEST_DATE = datetime.date(2000, 1, 1)
 MAX_ROWS = 500_000
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CHUNK = 900  # PNC numbers per query: under SQLite's bound-parameter limit
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int  # the line of the file, the header being line 1
-    column: str
-    message: str
 
 
 @dataclass(frozen=True)
@@ -143,22 +135,7 @@ def check_row(line: int, raw: dict, today: datetime.date) -> tuple[Key | None, l
 
 def read_rows(text: str) -> tuple[list[tuple[int, dict]], list[RowError]]:
     """The file's data rows with their line numbers, or the errors of its header."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        return [], [RowError(1, c, "This column is missing from the header row.") for c in missing]
-    reader.fieldnames = header
-    rows = []
-    for raw in reader:
-        if not any((v or "").strip() for v in raw.values() if isinstance(v, str)):
-            continue  # a blank line
-        rows.append((reader.line_num, raw))
-    if not rows:
-        return [], [RowError(1, "", "The file has no rows after its header.")]
-    if len(rows) > MAX_ROWS:
-        return [], [RowError(1, "", f"A file has at most {MAX_ROWS} rows: split it.")]
-    return rows, []
+    return csvfiles.read_rows(text, COLUMNS, max_rows=MAX_ROWS, lower_header=True)
 
 
 def _chunks(items: list, size: int = _CHUNK):

@@ -25,6 +25,7 @@ from django.db import connection
 from django.db.models import (
     Case,
     CharField,
+    Count,
     F,
     FilteredRelation,
     IntegerField,
@@ -163,3 +164,16 @@ def record(entry: LedgerEntry, crc_id: int, start: datetime.date, end: datetime.
         )
         written += insert_from(WavStart, columns, rows)
     return written
+
+
+def recorded_counts(entry_id: int) -> list[tuple]:
+    """``counts`` read back from the WavStart rows written against a line: the run records
+    the starts first and prices the WAV from what it recorded, so the figure and its
+    evidence cannot differ and the starts are found once."""
+    found = (
+        WavStart.objects.filter(entry_id=entry_id)
+        .order_by()
+        .values_list("start_type", "upw_hours")
+        .annotate(number=Count("pk"))
+    )
+    return sorted(found, key=lambda row: (row[0], row[1] is not None, row[1] or 0))

@@ -34,15 +34,14 @@ prisons are created and each row's designation is recorded through
 import row for the whole file.
 """
 
-import csv
 import datetime
-import io
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from probation import audit
+from probation import audit, csvfiles
+from probation.csvfiles import RowError
 from probation.models import Organisation, OrganisationKind, User
 from resettlement import designations
 from resettlement.models import Designation, Prison, PrisonKind
@@ -74,13 +73,6 @@ FIELD_COLUMNS = {
     "effective_from": "effective_from",
 }
 MAX_ROWS = 5000
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int  # the line of the file, the header being line 1
-    column: str
-    message: str
 
 
 @dataclass
@@ -252,22 +244,7 @@ class _Checker:
 
 def read_rows(text: str) -> tuple[list[tuple[int, dict]], list[RowError]]:
     """The file's data rows with their line numbers, or the errors of its header."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [(h or "").strip() for h in (reader.fieldnames or [])]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        return [], [RowError(1, c, "This column is missing from the header row.") for c in missing]
-    reader.fieldnames = header
-    rows = []
-    for raw in reader:
-        if not any((v or "").strip() for v in raw.values() if isinstance(v, str)):
-            continue  # a blank line
-        rows.append((reader.line_num, raw))
-    if not rows:
-        return [], [RowError(1, "", "The file has no rows after its header.")]
-    if len(rows) > MAX_ROWS:
-        return [], [RowError(1, "", f"A file has at most {MAX_ROWS} rows: split it.")]
-    return rows, []
+    return csvfiles.read_rows(text, COLUMNS, max_rows=MAX_ROWS)
 
 
 def import_designations(text: str, *, actor: User | None, source: str) -> ImportReport:

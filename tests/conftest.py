@@ -20,6 +20,28 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs REDIS_URL (a real Redis)"))
 
 
+@pytest.fixture
+def freeze(monkeypatch):
+    """``freeze(day_or_instant)``: the platform's clock stands still there (09:00 local on a
+    date)."""
+
+    import datetime
+
+    from django.utils import timezone
+
+    from probation import clock
+
+    def freeze_at(when):
+        if isinstance(when, datetime.datetime):
+            instant = when
+        else:
+            instant = timezone.make_aware(datetime.datetime.combine(when, datetime.time(9)))
+        monkeypatch.setattr(clock, "now", lambda: instant)
+        return instant
+
+    return freeze_at
+
+
 @pytest.fixture(autouse=True)
 def _static_files_without_collectstatic(settings):
     """Tests render templates without running collectstatic first."""

@@ -29,22 +29,6 @@ START, END = D(2015, 5, 1), D(2015, 7, 31)
 JUNE_1 = D(2015, 6, 1)
 
 
-@pytest.fixture
-def freeze(monkeypatch):
-    """``freeze(day_or_instant)``: the platform's clock stands still there (09:00 local on a
-    date)."""
-
-    def freeze_at(when):
-        if isinstance(when, datetime.datetime):
-            instant = when
-        else:
-            instant = timezone.make_aware(datetime.datetime.combine(when, datetime.time(9)))
-        monkeypatch.setattr(clock, "now", lambda: instant)
-        return instant
-
-    return freeze_at
-
-
 def order(crc="CRC11", kind="COMMUNITY_ORDER", day=JUNE_1, upw=None, **fields):
     person = person_of(crc)
     sentence = sentence_of(
