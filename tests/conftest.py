@@ -1,3 +1,4 @@
+import contextlib
 import os
 import subprocess
 import sys
@@ -66,12 +67,12 @@ def _database_url_of(connection) -> str | None:
     return f"postgres://{credentials}@{host}{port}/{db['NAME']}"
 
 
-def start_worker():
-    """Start a real Celery worker process on this test's database (see ``worker``) and wait
-    until it answers a ping. The caller stops it."""
+def start_worker(queue: str):
+    """Start a real Celery worker process on this test's database (see ``worker``),
+    consuming only ``queue``, and wait until it answers a ping. The caller stops it."""
     from django.db import connection
 
-    env = dict(os.environ, DEBUG="1")
+    env = dict(os.environ, DEBUG="1", CELERY_TASK_DEFAULT_QUEUE=queue)
     database_url = _database_url_of(connection)
     if database_url:
         env["DATABASE_URL"] = database_url
@@ -92,6 +93,8 @@ def start_worker():
             name,
             "--without-mingle",
             "--without-gossip",
+            "--queues",
+            queue,
         ],
         cwd=ROOT,
         env=env,
@@ -124,8 +127,40 @@ def worker():
     test's database (when it is PostgreSQL; a test whose tasks touch the database must
     commit its rows: ``django_db(transaction=True)``). Tests using it are marked
     ``redis`` and ``xdist_group("redis")``."""
-    process = start_worker()
-    yield process
-    if process.poll() is None:
-        process.terminate()
-        process.wait(timeout=30)
+    with own_queue() as queue:
+        process = start_worker(queue)
+        yield process
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def own_queue():
+    """A broker queue of this test's own: the tasks it sends go there, and only its worker
+    (started with ``start_worker(queue)``) consumes them – never a worker another test
+    process started on another test database."""
+    from probation.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    before = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        yield queue
+    finally:
+        app.conf.task_default_queue = before
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process_unless_the_test_runs_a_worker(request):
+    """Only tests marked ``redis`` send tasks to the broker, each to its own queue; every
+    other test runs the tasks it starts in-process, as the embedded default does."""
+    if request.node.get_closest_marker("redis"):
+        yield
+        return
+    from probation.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before

@@ -13,7 +13,7 @@ from django.db import connection
 from contracts import payments, periods
 from contracts.models import PartStatus, RunTrigger
 from probation import demo
-from tests.conftest import start_worker
+from tests.conftest import own_queue, start_worker
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -87,10 +87,16 @@ def test_a_run_and_the_same_run_again_give_the_same_ledger(demo_data, worker):
     assert sum(again.parts.values_list("lines_written", flat=True)) == 0
 
 
+@pytest.fixture
+def queue():
+    with own_queue() as name:
+        yield name
+
+
 def test_a_worker_killed_mid_run_leaves_after_resuming_the_ledger_of_a_run_not_killed(
-    demo_data,
+    demo_data, queue
 ):
-    process = start_worker()
+    process = start_worker(queue)
     try:
         run = payments.start_run(MONTH, trigger=RunTrigger.COMMAND)
         deadline = time.monotonic() + 120
@@ -105,7 +111,7 @@ def test_a_worker_killed_mid_run_leaves_after_resuming_the_ledger_of_a_run_not_k
     unfinished = run.parts.exclude(status=PartStatus.DONE).count()
     assert unfinished > 0, "the worker finished before it was killed: nothing was tested"
 
-    process = start_worker()
+    process = start_worker(queue)
     try:
         payments.dispatch(run)  # resume: the parts not done start again
         wait_for(run)
