@@ -52,14 +52,18 @@ def _service_level_codes() -> list[str]:
 
 def seed_contracts(users: dict, *, seed: int, today: datetime.date) -> int:
     """Contracts, rate-card orders and reoffending data for the demo. Returns the number
-    of contracts."""
+    of contracts made. Seeding again (``seed_demo --append``) adds only what is missing:
+    contracts not yet made, orders not yet placed, reoffences of people who have none."""
     rng = random.Random(seed + 8)
     current = periods.contract_year_of(today)
     codes = _service_level_codes()
     contracts = []
     for crc in Organisation.objects.crcs():
         size = Decimal(rng.randint(40, 160)) * 100  # predicted WAV
+        held = set(Contract.objects.filter(crc=crc).values_list("year", flat=True))
         for year in range(max(1, current - YEARS_BACK), current + 1):
+            if year in held:
+                continue
             start, end = periods.contract_year_dates(year)
             ffs = size * Decimal("2100.00")
             contract = Contract.objects.create(
@@ -121,14 +125,15 @@ def _seed_orders(users, *, today, rng):
             contract = Contract.objects.filter(
                 crc__code=code, start_date__lte=month, end_date__gte=month
             ).first()
-            if contract is None:
+            reference = f"NPS-{code}-{month:%Y%m}"
+            if contract is None or RateCardOrder.objects.filter(reference=reference).exists():
                 continue
             item = contract.rate_card.get(service="programme")
             order = RateCardOrder.objects.create(
                 item=item,
                 purchaser_kind=PurchaserKind.NPS,
                 purchaser=nps,
-                reference=f"NPS-{code}-{month:%Y%m}",
+                reference=reference,
                 ordered_on=month,
                 quantity=Decimal(rng.randint(4, 12)),
                 ordered_by=officer,
@@ -147,6 +152,7 @@ def _seed_reoffending(users, *, today, rng):
     rows = []
     people = (
         Person.objects.filter(pnc_number__isnull=False)
+        .exclude(pnc_number__in=ProvenReoffence.objects.values("pnc_number"))
         .order_by("pk")
         .values_list("pnc_number", "pk")
     )
@@ -165,6 +171,8 @@ def _seed_reoffending(users, *, today, rng):
             if disposal < today:
                 rows.append((pnc, offence, disposal, rng.choice(("TH68010", "AW12001", "CD71040"))))
     rows = sorted(set(rows))
+    if not rows:
+        return
     digest = hashlib.sha256(repr(rows).encode()).hexdigest()
     source = ReoffendingImport.objects.create(
         filename="demo-proven-reoffences.csv",
