@@ -16,6 +16,8 @@ from django.db import IntegrityError, models, transaction
 
 from contracts import periods, validation
 from contracts.models import (
+    CONTRACT_FIGURES,
+    PBR_FIGURES,
     Contract,
     RateCardItem,
     RateCardOrder,
@@ -72,22 +74,7 @@ def weight_field(start_type) -> str:
     return f"weight_{start_type}"
 
 
-FIGURES = (
-    "maximum_annual_payment",
-    "ffs_bid",
-    "predicted_wav",
-    "tolerance",
-    "binary_baseline_q1",
-    "binary_baseline_q2",
-    "binary_baseline_q3",
-    "binary_baseline_q4",
-    "annual_binary_baseline",
-    "frequency_baseline",
-    "price_per_reoffender",
-    "price_per_reoffence",
-    "significance_level",
-    "monthly_credit_cap",
-)
+FIGURES = CONTRACT_FIGURES
 
 
 REQUIRED_MESSAGES = {
@@ -221,20 +208,7 @@ class ContractForm(GovukForm):
         ]
 
     def pbr_fields(self) -> list:
-        return [
-            self[name]
-            for name in (
-                "binary_baseline_q1",
-                "binary_baseline_q2",
-                "binary_baseline_q3",
-                "binary_baseline_q4",
-                "annual_binary_baseline",
-                "frequency_baseline",
-                "price_per_reoffender",
-                "price_per_reoffence",
-                "significance_level",
-            )
-        ]
+        return [self[name] for name in PBR_FIGURES]
 
     def clean(self):
         data = super().clean()

@@ -56,6 +56,29 @@ class StartType(models.TextChoices):
     RESETTLEMENT_PLAN = "RESETTLEMENT_PLAN", "Resettlement plan completed"
 
 
+# The contract's payment-by-results figures, and all its figures (besides the WAV weights
+# and bands), in the order the form and the API show them.
+PBR_FIGURES = (
+    "binary_baseline_q1",
+    "binary_baseline_q2",
+    "binary_baseline_q3",
+    "binary_baseline_q4",
+    "annual_binary_baseline",
+    "frequency_baseline",
+    "price_per_reoffender",
+    "price_per_reoffence",
+    "significance_level",
+)
+CONTRACT_FIGURES = (
+    "maximum_annual_payment",
+    "ffs_bid",
+    "predicted_wav",
+    "tolerance",
+    *PBR_FIGURES,
+    "monthly_credit_cap",
+)
+
+
 class Contract(models.Model):
     """One CRC's contract for one contract year."""
 
