@@ -112,7 +112,10 @@ class Measure:
     denominator: str  # which cases are measured
     # (first day of the month, first day of the next) -> the month's cases of everyone:
     # a queryset annotated with CASE_COLUMNS, or a list of dicts with those keys.
-    query: Callable[[datetime.date, datetime.date], Rows]
+    query: Callable[..., Rows]
+    # The query takes the organisation too and reads only its cases (a measure decided in
+    # Python, which would otherwise decide everyone's cases for each organisation).
+    narrows: bool = False
 
     @property
     def description(self) -> str:
@@ -122,7 +125,8 @@ class Measure:
         """The month's cases, of one organisation (a CRC, the NPS, an NPS division or an
         LDU) when given."""
         first, after = _bounds(month)
-        rows = self.query(first, after)
+        arguments = (first, after, organisation) if self.narrows else (first, after)
+        rows = self.query(*arguments)
         if organisation is None:
             return rows
         if isinstance(rows, QuerySet):
@@ -426,10 +430,16 @@ def _plan_shared(first: datetime.date, after: datetime.date) -> QuerySet:
     )
 
 
-def _designated_release(first: datetime.date, after: datetime.date) -> list[dict]:
+def _designated_release(
+    first: datetime.date, after: datetime.date, organisation: Organisation | None = None
+) -> list[dict]:
     """``resettlement.measures.designated_release``, as case rows: CRC cases only (it counts
-    releases whose allocated organisation is a CRC), so an NPS division's figure is 0/0."""
-    figures = resettlement_measures.designated_release(first)
+    releases whose allocated organisation is a CRC), so an NPS organisation's figure is 0/0
+    and is not computed; for a CRC only its own releases are read."""
+    if organisation is not None and organisation.kind in NPS_KINDS:
+        return []
+    crc = organisation if organisation is not None and organisation.is_crc else None
+    figures = resettlement_measures.designated_release(first, crc=crc)
     released = [person for figure in figures for person in figure.people]
     if not released:
         return []
@@ -531,6 +541,7 @@ MEASURES: dict[str, Measure] = {
             denominator="Adult men released in the month whom the CRC will supervise "
             "(resettlement.measures.designated_release)",
             query=_designated_release,
+            narrows=True,
         ),
     )
 }

@@ -145,17 +145,23 @@ def _label(prison) -> str:
     return f"{prison['name']} ({prison['code']})"
 
 
-def designated_release(month: datetime.date) -> list[CrcFigure]:
+def designated_release(month: datetime.date, *, crc: Organisation | None = None) -> list[CrcFigure]:
     """Each CRC's designated-release figure for ``month`` (its first day), with the people
-    behind it (module docstring). Every CRC has a row, with 0 releases if none."""
+    behind it (module docstring). Every CRC has a row, with 0 releases if none; with ``crc``
+    only that CRC's releases are read (the monthly payment run measures one CRC at a time)."""
     first, after = month_bounds(month)
     minimum = settings.DESIGNATED_RELEASE_MINIMUM_MONTHS
     adult = settings.DESIGNATED_RELEASE_ADULT_AGE
     target = settings.DESIGNATED_RELEASE_TARGET_PERCENT
     crcs = list(Organisation.objects.crcs().values_list("pk", "code", "name"))
     figures = {code: CrcFigure(crc=code, crc_name=name, target=target) for _, code, name in crcs}
+    episodes = (
+        CustodyEpisode.objects.all()
+        if crc is None
+        else CustodyEpisode.objects.filter(allocated_to=crc)
+    )
     releases = list(
-        CustodyEpisode.objects.filter(
+        episodes.filter(
             released_on__gte=first,
             released_on__lt=after,
             status__in=(CustodyStatus.SENTENCED, CustodyStatus.RECALLED),

@@ -342,6 +342,14 @@ def test_designated_release_is_the_resettlement_measure_per_crc_and_empty_for_th
     nps = {r.code: r for r in record_month(org("NPS-WAL"), D(2026, 6, 1))}
     assert (nps["DESIGNATED_RELEASE"].numerator, nps["DESIGNATED_RELEASE"].denominator) == (0, 0)
     assert nps["DESIGNATED_RELEASE"].met is None
+    # One CRC's cases, read for that CRC alone (as the run does), are the national measure's
+    # cases of that CRC.
+    from contracts.service_levels import MEASURES
+
+    measure = MEASURES["DESIGNATED_RELEASE"]
+    for code in ("CRC11", "CRC20"):
+        national = [r for r in measure.cases(D(2026, 6, 1)) if r["for_provider"] == org(code).pk]
+        assert national and measure.cases(D(2026, 6, 1), org(code)) == national
 
 
 # --- Recording a month ---------------------------------------------------------------------------
