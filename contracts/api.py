@@ -22,6 +22,7 @@ Payment runs are NOMS's: contract managers list them and start one for a month t
 ended; anybody else sees an empty list, gets 403 starting one and 404 for a run's id.
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.http import Http404
@@ -32,7 +33,7 @@ from rest_framework import exceptions, generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contracts import payments, rules
+from contracts import payments, rules, services
 from contracts import serializers as shapes
 from contracts.models import (
     ChargedOrder,
@@ -130,7 +131,7 @@ class WavCalculationView(APIView):
         data = given.validated_data
         data["starts"] = [(start["type"], start["upw_hours"], 1) for start in data["starts"]]
         result = _computed(rules.wav, data, "weights", "upw_bands", "starts")
-        return Response(shapes.WavResponse({"wav": result.wav, "by_type": result.by_type}).data)
+        return Response(shapes.WavResponse(result).data)
 
 
 class ReconciliationCalculationView(APIView):
@@ -167,17 +168,7 @@ class ReconciliationCalculationView(APIView):
         result = _computed(
             rules.reconcile, data, "annual_ffs", "predicted_wav", "actual_wav", "tolerance"
         )
-        return Response(
-            shapes.ReconciliationResponse(
-                {
-                    "unit_price": result.unit_price,
-                    "lower_bound": result.lower_bound,
-                    "upper_bound": result.upper_bound,
-                    "adjustment": result.adjustment,
-                    "monthly_payments": result.monthly_payments,
-                }
-            ).data
-        )
+        return Response(shapes.ReconciliationResponse(result).data)  # the rules' result as it is
 
 
 class BinaryCalculationView(APIView):
@@ -220,17 +211,7 @@ class BinaryCalculationView(APIView):
             "price_per_reoffender",
             "significance_level",
         )
-        return Response(
-            shapes.BinaryResponse(
-                {
-                    "rate": result.rate,
-                    "p_value_reduction": result.p_value_reduction,
-                    "p_value_increase": result.p_value_increase,
-                    "outcome": result.outcome,
-                    "amount": result.amount,
-                }
-            ).data
-        )
+        return Response(shapes.BinaryResponse(result).data)  # the rules' result as it is
 
 
 class FrequencyCalculationView(APIView):
@@ -276,17 +257,7 @@ class FrequencyCalculationView(APIView):
             "baseline_frequency",
             "price_per_reoffence",
         )
-        return Response(
-            shapes.FrequencyResponse(
-                {
-                    "rate": result.rate,
-                    "frequency": result.frequency,
-                    "hurdle_met": result.hurdle_met,
-                    "outcome": result.outcome,
-                    "amount": result.amount,
-                }
-            ).data
-        )
+        return Response(shapes.FrequencyResponse(result).data)  # the rules' result as it is
 
 
 # --- Contracts -----------------------------------------------------------------------------
@@ -308,63 +279,16 @@ def _may_manage(request):
         raise exceptions.PermissionDenied("Only NOMS contract managers change contracts.")
 
 
-def _replace_service_levels(actor, contract, items):
-    """Make the contract's service levels exactly ``items``: update by code, add, remove."""
-    current = {level.code: level for level in ServiceLevel.objects.filter(contract=contract)}
-    wanted = {item["code"]: item for item in items}
-    for code, level in current.items():
-        if code not in wanted:
-            pk = level.pk
-            level.delete()
-            audit.record_delete(actor=actor, instance=level, pk=pk)
-    for code, item in wanted.items():
-        level = current.get(code)
-        if level is None:
-            level = ServiceLevel.objects.create(contract=contract, **item)
-            audit.record_create(actor=actor, instance=level)
-        else:
-            before = audit.snapshot(level)
-            for name, value in item.items():
-                setattr(level, name, value)
-            level.save()
-            audit.record_update(actor=actor, instance=level, before=before)
-
-
-def _replace_rate_card(actor, contract, items):
-    """Make the contract's rate card exactly ``items``: update by service, add, remove
-    (a service already ordered cannot be removed: a 400 on ``rate_card``)."""
-    current = {item.service: item for item in RateCardItem.objects.filter(contract=contract)}
-    wanted = {item["service"]: item for item in items}
-    removed = [item for service, item in current.items() if service not in wanted]
-    ordered = sorted(item.service for item in removed if item.orders.exists())
-    if ordered:
-        raise exceptions.ValidationError(
-            {"rate_card": [f"Already ordered, cannot be removed: {', '.join(ordered)}."]}
-        )
-    for item in removed:
-        pk = item.pk
-        item.delete()
-        audit.record_delete(actor=actor, instance=item, pk=pk)
-    # Clear a moving attendance-centre flag first, so the one-per-contract rule holds.
-    for service, item in current.items():
-        if (
-            service in wanted
-            and item.attendance_centre
-            and not wanted[service].get("attendance_centre", False)
-        ):
-            item.attendance_centre = False
-            item.save(update_fields=["attendance_centre"])
-    for service, fields in wanted.items():
-        item = current.get(service)
-        if item is None:
-            item = RateCardItem.objects.create(contract=contract, **fields)
-            audit.record_create(actor=actor, instance=item)
-        else:
-            before = audit.snapshot(item)
-            for name, value in fields.items():
-                setattr(item, name, value)
-            item.save()
-            audit.record_update(actor=actor, instance=item, before=before)
+def _save_lists(actor, contract, levels, card) -> None:
+    """Replace the service levels and rate card given (``contracts.services``); a refusal is
+    a 400 on ``rate_card``."""
+    if levels is not None:
+        services.save_service_levels(contract, levels, actor)
+    if card is not None:
+        try:
+            services.save_rate_card(contract, card, actor)
+        except DjangoValidationError as error:
+            raise exceptions.ValidationError({"rate_card": error.messages}) from None
 
 
 class ContractListView(generics.GenericAPIView):
@@ -418,8 +342,7 @@ class ContractListView(generics.GenericAPIView):
             with transaction.atomic():
                 contract = Contract.objects.create(**data, updated_by=request.user)
                 audit.record_create(actor=request.user, instance=contract)
-                _replace_service_levels(request.user, contract, levels)
-                _replace_rate_card(request.user, contract, card)
+                _save_lists(request.user, contract, levels, card)
         except IntegrityError as error:
             raise exceptions.ValidationError(
                 {"year": [f"{data['crc'].code} already has a contract for this year."]}
@@ -479,10 +402,7 @@ class ContractDetailView(APIView):
             contract.updated_by = request.user
             contract.save()
             audit.record_update(actor=request.user, instance=contract, before=before)
-            if levels is not None:
-                _replace_service_levels(request.user, contract, levels)
-            if card is not None:
-                _replace_rate_card(request.user, contract, card)
+            _save_lists(request.user, contract, levels, card)
         return Response(shapes.ContractSerializer(_contracts().get(pk=contract_id)).data)
 
 
@@ -571,14 +491,15 @@ class LedgerEntryDetailView(APIView):
         limit = query.validated_data["limit"]
         entry = (
             _entries()
-            .select_related("service_level_result")
+            .select_related("service_level_result", "reverses__service_level_result")
             .filter(contract=contract, pk=entry_id)
             .first()
         )
         if entry is None:
             raise Http404("No ledger line found.")
+        source = entry.reverses or entry  # a reversal counted what its original counted
         starts = _listed(
-            WavStart.objects.filter(entry=entry)
+            WavStart.objects.filter(entry=source)
             .select_related("person", "sentence__person")
             .order_by("start_date", "pk"),
             limit,
@@ -591,7 +512,7 @@ class LedgerEntryDetailView(APIView):
             },
         )
         members = _listed(
-            CohortMember.objects.filter(entry=entry)
+            CohortMember.objects.filter(entry=source)
             .select_related("person", "sentence__person")
             .order_by("entered_on", "pk"),
             limit,
@@ -605,7 +526,7 @@ class LedgerEntryDetailView(APIView):
                 "reoffences": m.reoffences,
             },
         )
-        result = entry.service_level_result
+        result = source.service_level_result
         service_level = None
         if result is not None:
             service_level = {
@@ -628,7 +549,7 @@ class LedgerEntryDetailView(APIView):
                 ),
             }
         deliveries = _listed(
-            InvoicedDelivery.objects.filter(entry=entry)
+            InvoicedDelivery.objects.filter(entry=source)
             .select_related("delivery__order__item", "delivery__order__person")
             .order_by("delivery__delivered_on", "pk"),
             limit,
@@ -644,7 +565,7 @@ class LedgerEntryDetailView(APIView):
             },
         )
         charged = _listed(
-            ChargedOrder.objects.filter(entry=entry)
+            ChargedOrder.objects.filter(entry=source)
             .select_related("person", "sentence__person")
             .order_by("pk"),
             limit,

@@ -408,6 +408,13 @@ def test_a_ledger_line_lists_the_starts_it_counted_by_crn_and_reference(finance,
     assert not any(name in response.content.decode() for name in names)
     assert body["members"] == {"count": 0, "truncated": False, "items": []}
     assert body["service_level"] is None
+    # A reversal of the line counted what the line counted.
+    reversal = ledger.reverse(
+        entry, reason="Wrong weights", user=staff("NOMS_CONTRACT_MANAGER", "NOMS")
+    )
+    response = finance.get(f"/api/v1/contracts/{own.pk}/ledger/{reversal.pk}/")
+    assert response.json()["entry"]["amount"] == "-20.00"
+    assert response.json()["wav_starts"]["count"] == 3
 
 
 def test_a_cohort_line_lists_its_members_and_their_reoffences(noms, contracts):
