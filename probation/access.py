@@ -440,3 +440,69 @@ def ledger_visible_to(user: User) -> QuerySet:
     from contracts.models import LedgerEntry
 
     return LedgerEntry.objects.filter(contract__in=contracts_visible_to(user))
+
+
+# --- Performance dashboards (issue 9; DOMAIN.md 10) ----------------------------------------
+# Whose performance a user sees: NOMS (contract managers and NOMS's API client) every CRC,
+# the NPS, every NPS division and LDU; a CRC's managers and API client their own CRC; an NPS
+# senior manager (a division head) and a division's API client their own division. Anybody
+# else none. An organisation
+# outside scope answers 404, like a missing one. The cases behind a figure are listed only
+# for organisations in scope, each person named only when the user may see the person.
+
+VIEW_PERFORMANCE = "performance.view_fact"
+PUBLISH_TABLES = "performance.add_publishedtable"
+PERFORMANCE_KINDS = (
+    OrganisationKind.CRC,
+    OrganisationKind.NPS,
+    OrganisationKind.NPS_DIVISION,
+    OrganisationKind.LDU,
+)
+
+
+def _performance_roles(user: User) -> list:
+    return [r for r in effective_roles(user) if VIEW_PERFORMANCE in r.permissions]
+
+
+def sees_national_performance(user: User) -> bool:
+    """NOMS: every organisation, the national overview and the funnel plots."""
+    if not user.is_authenticated or not vetting_of(user).current:
+        return False
+    return any(r.national_read_only for r in _performance_roles(user))
+
+
+def performance_organisations_visible_to(user: User) -> QuerySet[Organisation]:
+    """The organisations whose figures the user may see (CRCs, the NPS, NPS divisions,
+    LDUs)."""
+    organisations = Organisation.objects.filter(kind__in=PERFORMANCE_KINDS)
+    if not user.is_authenticated or user.organisation is None:
+        return organisations.none()
+    require_vetting(user)
+    roles = _performance_roles(user)
+    if any(r.national_read_only for r in roles):
+        return organisations
+    own = user.organisation.kind in (OrganisationKind.CRC, OrganisationKind.NPS_DIVISION)
+    if own and (roles or user.is_api_client):
+        return organisations.filter(pk=user.organisation_id)
+    return organisations.none()
+
+
+def performance_organisation_for_view(user: User, code: str) -> Organisation:
+    """The organisation by code if the user may see its performance; 404 otherwise."""
+    organisation = performance_organisations_visible_to(user).filter(code=code).first()
+    if organisation is None:
+        raise Http404("No organisation found.")
+    return organisation
+
+
+def facts_visible_to(user: User) -> QuerySet:
+    from performance.models import Fact
+
+    return Fact.objects.filter(organisation__in=performance_organisations_visible_to(user))
+
+
+def may_publish_tables(user: User) -> bool:
+    """NOMS contract managers publish the open-data performance tables."""
+    if not user.is_authenticated or not vetting_of(user).current:
+        return False
+    return any(PUBLISH_TABLES in r.permissions for r in effective_roles(user))

@@ -207,3 +207,21 @@ PBR_DATA_LAG_MONTHS = _env.int("PBR_DATA_LAG_MONTHS", default=3)
 # month at this local time (FFS is paid in arrears, TOM 6.4). A system setting.
 PAYMENT_RUN_DAY_OF_MONTH = _env.int("PAYMENT_RUN_DAY_OF_MONTH", default=5)
 PAYMENT_RUN_TIME = _env.str("PAYMENT_RUN_TIME", default="02:30")
+
+
+# --- Performance facts and open data (issue 9; DOMAIN.md 10) ---------------------------------
+# Not set by the operating model: the platform's choices, documented in the README.
+# The nightly job that materialises the monthly performance facts runs at this local time.
+FACTS_REFRESH_TIME = _env.str("FACTS_REFRESH_TIME", default="03:30")
+# The first month with facts (the first contract year's first month by default).
+FACTS_FIRST_MONTH = datetime.date.fromisoformat(
+    _env.str("FACTS_FIRST_MONTH", default=CONTRACT_FIRST_YEAR_START.isoformat())
+)
+# Months whose clocks may still be running (the current month and the ones before it) are
+# computed again every night even when no case data changed; older months only when case
+# data changed since they were computed.
+FACTS_OPEN_MONTHS = _env.int("FACTS_OPEN_MONTHS", default=2)
+# Open data: counts from 1 to this are suppressed ([c]), with the rates computed from them.
+OPEN_DATA_SUPPRESS_AT_MOST = _env.int("OPEN_DATA_SUPPRESS_AT_MOST", default=4)
+# Funnel plots: a unit flagged this many months running is highlighted on the overview.
+FUNNEL_PERSISTENT_MONTHS = _env.int("FUNNEL_PERSISTENT_MONTHS", default=3)

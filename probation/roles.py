@@ -63,6 +63,12 @@ MANAGE_CONTRACTS = (
     "contracts.add_ratecardorder",
     "contracts.add_delivery",
 )
+VIEW_PERFORMANCE = "performance.view_fact"
+PUBLISH_TABLES = "performance.add_publishedtable"
+_OWN_PERFORMANCE = NextStep(
+    "See your performance: service levels, volumes and the cases behind each figure",
+    "performance:mine",
+)
 _OWN_CONTRACT = NextStep("See your CRC's contract, payments and ledger", "contracts:contracts")
 _NEEDS_ACTION = NextStep(
     "See what needs action: failures to decide, referrals, reviews and intelligence",
@@ -143,8 +149,9 @@ ROLES: tuple[Role, ...] = (
         "NPS_SENIOR_MANAGER",
         "NPS senior manager",
         (OrganisationKind.NPS_DIVISION,),
-        (VIEW_PERSON, CHANGE_PERSON, VIEW_ORGANISATION),
-        "You decide risk escalations and endorse recall requests in your division.",
+        (VIEW_PERSON, CHANGE_PERSON, VIEW_ORGANISATION, VIEW_PERFORMANCE),
+        "You head your division: you decide risk escalations, endorse recall requests and "
+        "follow your division's performance.",
         (
             NextStep(
                 "Decide the risk escalation referrals, immediate risks first",
@@ -153,6 +160,7 @@ ROLES: tuple[Role, ...] = (
             NextStep(
                 "Endorse the recall requests waiting for you", "enforcement:endorsement-queue"
             ),
+            _OWN_PERFORMANCE,
             _FIND,
             _STRUCTURE,
         ),
@@ -171,9 +179,16 @@ ROLES: tuple[Role, ...] = (
         "CRC_MANAGER",
         "CRC manager",
         (OrganisationKind.CRC,),
-        (VIEW_PERSON, CHANGE_PERSON, VIEW_ORGANISATION, VIEW_CONTRACT, VIEW_LEDGER),
+        (
+            VIEW_PERSON,
+            CHANGE_PERSON,
+            VIEW_ORGANISATION,
+            VIEW_CONTRACT,
+            VIEW_LEDGER,
+            VIEW_PERFORMANCE,
+        ),
         "You manage your CRC's teams and caseloads and act as duty manager.",
-        (_CASELOAD, _NEEDS_ACTION, _FIND, _STRUCTURE, _OWN_CONTRACT),
+        (_CASELOAD, _NEEDS_ACTION, _FIND, _STRUCTURE, _OWN_CONTRACT, _OWN_PERFORMANCE),
     ),
     Role(
         "CRC_FINANCE_OFFICER",
@@ -215,10 +230,14 @@ ROLES: tuple[Role, ...] = (
         "NOMS_CONTRACT_MANAGER",
         "NOMS contract manager",
         (OrganisationKind.NOMS,),
-        (VIEW_PERSON, VIEW_ORGANISATION, *MANAGE_CONTRACTS),
+        (VIEW_PERSON, VIEW_ORGANISATION, *MANAGE_CONTRACTS, VIEW_PERFORMANCE, PUBLISH_TABLES),
         "You manage the CRC contracts, the NPS service level agreement and the designation "
         "of resettlement prisons. You can read every case and change none.",
         (
+            NextStep(
+                "Compare every CRC's and NPS division's performance this month",
+                "performance:overview",
+            ),
             NextStep("Manage the CRC contracts and pay them each month", "contracts:contracts"),
             NextStep("Manage the designation of resettlement prisons", "resettlement:prisons"),
             NextStep(

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "enforcement",
     "resettlement",
     "contracts",
+    "performance",
 ]
 
 MIDDLEWARE = [
@@ -322,6 +323,12 @@ CELERY_BEAT_SCHEDULE["payment-run"] = {
         minute=_payment_minute,
         day_of_month=PAYMENT_RUN_DAY_OF_MONTH,  # noqa: F405
     ),
+}
+# The performance facts (performance.tasks.refresh_facts) each night at FACTS_REFRESH_TIME.
+_facts_hour, _facts_minute = (int(part) for part in FACTS_REFRESH_TIME.split(":"))  # noqa: F405
+CELERY_BEAT_SCHEDULE["performance-facts"] = {
+    "task": "performance.tasks.refresh_facts",
+    "schedule": crontab(hour=_facts_hour, minute=_facts_minute),
 }
 # A task a killed worker held is delivered again after this many seconds (Redis broker);
 # the payment run also resumes unfinished parts when asked again.

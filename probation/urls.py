@@ -99,6 +99,7 @@ urlpatterns = [
     path("enforcement/", include("enforcement.urls")),
     path("resettlement/", include("resettlement.urls")),
     path("contracts/", include("contracts.urls")),
+    path("performance/", include("performance.urls")),
     path("api/", include("probation.api.urls")),
     path("health/", HealthView.as_view(), name="health"),
     path("admin/", admin.site.urls),

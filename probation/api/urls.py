@@ -8,6 +8,7 @@ from allocation import api_referrals as allocation_api_referrals
 from contracts import api as contracts_api
 from enforcement import api as enforcement_api
 from enforcement import api_referrals as enforcement_api_referrals
+from performance import api as performance_api
 from probation.api import calculations, views
 from probation.api import caseload as api_caseload
 from probation.api import contacts as api_contacts
@@ -168,6 +169,8 @@ v1 = [
     path("caseload/", api_caseload.CaseloadView.as_view(), name="caseload"),
     # contracts, ledger, payment runs and the payment calculations (contracts.api)
     *contracts_api.urlpatterns,
+    # performance facts, the funnel calculation and open-data tables (performance.api)
+    *performance_api.urlpatterns,
     path("", include(router.urls)),
 ]
 

@@ -432,6 +432,15 @@ ADDRESSED_PARAMETERS["prison_code"] = "resettlement.views_custody (people_visibl
 for _name in ("contract_id", "month", "entry_id", "run_id", "order_id", "result_id"):
     ADDRESSED_PARAMETERS[_name] = "probation.access.contract_for_view (tests/contracts)"
 
+# /performance/... and /api/v1/performance/...: an organisation's figures and the cases
+# behind them, found through probation.access.performance_organisation_for_view (another
+# CRC's organisation answers 404); published open-data tables are public aggregates
+# (tests/performance/test_scoping.py enumerates these routes).
+for _name in ("org_code", "measure", "table_id"):
+    ADDRESSED_PARAMETERS[_name] = (
+        "probation.access.performance_organisation_for_view (tests/performance)"
+    )
+
 # Namespaces that hold no case data: the admin registers no case model (asserted below).
 EXCLUDED_PREFIXES = ("admin/",)
 # Routes outside the scoping layer on purpose, each with its reason.
