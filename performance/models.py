@@ -95,6 +95,12 @@ class PublishedTable(models.Model):
     published_at = models.DateTimeField()
     published_by = models.ForeignKey("probation.User", on_delete=models.PROTECT, related_name="+")
     notes = models.TextField(blank=True, db_comment="What the publisher says of this version")
+    measures = models.JSONField(
+        default=dict,
+        blank=True,
+        db_comment="Each measure's name, topic, unit and definition as published, so the "
+        "wording of a published table never changes",
+    )
 
     class Meta:
         ordering = ["-quarter", "-version"]

@@ -6,7 +6,7 @@ in)."""
 
 from django.urls import path
 
-from performance import views_dashboards, views_facts, views_open_data
+from performance import views_dashboards, views_facts, views_open_data, views_organisation
 
 ORGANISATION = "organisations/<str:org_code>/"
 
@@ -14,13 +14,13 @@ app_name = "performance"
 urlpatterns: list = [
     # Dashboards (views_dashboards)
     path("", views_dashboards.overview, name="overview"),
-    path("mine/", views_dashboards.mine, name="mine"),
+    path("mine/", views_organisation.mine, name="mine"),
     path("compare/", views_dashboards.funnel_page, name="funnel"),
-    path(ORGANISATION, views_dashboards.organisation, name="organisation"),
-    path(ORGANISATION + "<str:measure>/<str:month>/", views_dashboards.cases, name="cases"),
+    path(ORGANISATION, views_organisation.organisation, name="organisation"),
+    path(ORGANISATION + "<str:measure>/<str:month>/", views_organisation.cases, name="cases"),
     path(
         ORGANISATION + "<str:measure>/<str:month>/cases.csv",
-        views_dashboards.cases_csv,
+        views_organisation.cases_csv,
         name="cases-csv",
     ),
     # The monthly facts job (views_facts)
