@@ -19,7 +19,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from performance import open_data
+from performance import open_data, published
 from performance.models import PublishedTable
 from probation.api.pagination import Pagination
 
@@ -90,13 +90,13 @@ class PublishedFigureSerializer(serializers.Serializer):
         return open_data.TYPE_NAMES.get(kind, kind)
 
     def get_measure_name(self, figure) -> str:
-        return open_data.described(figure.measure, figure.table).name
+        return published.described(figure.measure, figure.table).name
 
     def get_topic(self, figure) -> str:
-        return open_data.described(figure.measure, figure.table).topic
+        return published.described(figure.measure, figure.table).topic
 
     def get_unit(self, figure) -> str:
-        return open_data.described(figure.measure, figure.table).unit
+        return published.described(figure.measure, figure.table).unit
 
 
 class PublishedTableDetailSerializer(PublishedTableSerializer):
@@ -104,7 +104,7 @@ class PublishedTableDetailSerializer(PublishedTableSerializer):
 
 
 def _tables():
-    return open_data.published_tables()
+    return published.published_tables()
 
 
 class PublishedTableListView(generics.GenericAPIView):
@@ -199,7 +199,7 @@ class PublishedTableDetailView(APIView):
         table = _tables().filter(pk=table_id).first()
         if table is None:
             raise Http404("No published table found.")
-        table.published_figures = open_data.published_figures(table)
+        table.published_figures = published.published_figures(table)
         return Response(PublishedTableDetailSerializer(table, context={"request": request}).data)
 
 

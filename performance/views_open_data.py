@@ -18,7 +18,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from performance import open_data
+from performance import open_data, published
 from performance.forms_open_data import PublishForm, QuarterForm
 from performance.models import PublishedTable
 from probation import access, clock
@@ -26,7 +26,7 @@ from probation.pagination import page_context
 
 
 def _tables():
-    return open_data.published_tables().order_by("-quarter", "-version")
+    return published.published_tables().order_by("-quarter", "-version")
 
 
 def _table(table_id: int) -> PublishedTable:
@@ -79,11 +79,11 @@ def sections(organisations, measures, cell) -> list[dict]:
 @require_GET
 def table_detail(request, table_id):
     table = _table(table_id)
-    figures = open_data.published_figures(table)
+    figures = published.published_figures(table)
     cells = {(f.organisation_id, f.measure): f for f in figures}
     organisations = open_data.organisations_of({f.organisation for f in figures})
     measures = [
-        open_data.described(code, table) for code in dict.fromkeys(f.measure for f in figures)
+        published.described(code, table) for code in dict.fromkeys(f.measure for f in figures)
     ]
     return render(
         request,
@@ -120,13 +120,13 @@ def _filename(table: PublishedTable, part: str) -> str:
 
 @require_GET
 def table_csv(request, table_id):
-    """One row per organisation and measure (``open_data.COLUMNS``)."""
+    """One row per organisation and measure (``published.COLUMNS``)."""
     table = _table(table_id)
-    figures = open_data.published_figures(table)
+    figures = published.published_figures(table)
     return _csv(
         _filename(table, "table"),
-        open_data.COLUMN_NAMES,
-        open_data.table_rows(table, figures),
+        published.COLUMN_NAMES,
+        published.table_rows(table, figures),
     )
 
 
@@ -134,11 +134,11 @@ def table_csv(request, table_id):
 def table_metadata(request, table_id):
     """The metadata sheet: columns, measures, symbols, rules and source."""
     table = _table(table_id)
-    figures = open_data.published_figures(table)
+    figures = published.published_figures(table)
     return _csv(
         _filename(table, "metadata"),
-        open_data.METADATA_COLUMNS,
-        open_data.metadata_rows(table, figures),
+        published.METADATA_COLUMNS,
+        published.metadata_rows(table, figures),
     )
 
 
@@ -157,7 +157,7 @@ def _preview_context(quarter) -> dict:
         "facts": table.facts,
         "sections": sections(
             table.organisations,
-            [open_data.described(m.code) for m in table.measures],
+            [published.described(m.code) for m in table.measures],
             lambda o, code: cells.get((o.pk, code)),
         ),
         "versions": PublishedTable.objects.filter(quarter=quarter).count(),

@@ -14,7 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from performance import measures, open_data
+from performance import measures, open_data, published
 from performance.models import PublishedTable
 from probation.models import AuditEvent
 from tests.performance.factories import fact_of
@@ -112,7 +112,7 @@ def test_the_csv_has_one_row_per_organisation_and_measure(client, table):
     rows = _rows(response)
     assert (
         tuple(rows[0])
-        == open_data.COLUMN_NAMES
+        == published.COLUMN_NAMES
         == (
             "quarter",
             "quarter_start",
@@ -169,7 +169,7 @@ def test_the_metadata_sheet_explains_columns_measures_symbols_and_rules(client, 
     rows = _rows(response)
     assert rows[0] == ["section", "item", "description"]
     by = {(r[0], r[1]): r[2] for r in rows[1:]}
-    assert {name for section, name in by if section == "column"} == set(open_data.COLUMN_NAMES)
+    assert {name for section, name in by if section == "column"} == set(published.COLUMN_NAMES)
     assert by[("publication", "version")] == "1"
     assert by[("publication", "published")] == "2016-04-01"
     assert by[("publication", "notes")] == "First release"
