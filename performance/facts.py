@@ -38,18 +38,20 @@ What "incremental" means here (``plan``): a month is computed again when
    clocks still run – a deadline passing changes a figure without any change of data;
 3. a change of case data audited since it was computed may move it (``touched_months``):
    every change made through the platform goes through ``probation.audit``, and a change
-   moves the month it was made in and the month of every date it wrote or replaced (a
-   termination recorded late, dated last March, moves last March; a sentence recorded
-   today, dated 2016, moves its month in 2016). The months checked and not touched are
-   marked up to date (``mark_checked``), so each night reads only that day's changes.
+   moves the month it was made in, the month of every date it wrote or replaced, and the
+   month of every date the changed record holds (a termination recorded late, dated last
+   March, moves last March; an appointment's outcome recorded late moves the appointment's
+   month; a sentence recorded today, dated 2016, moves its month in 2016). The months
+   checked and not touched are marked up to date (``mark_checked``), so each night reads
+   only that day's changes.
 
 And only the figures that differ are written. Its limits:
 
-- a closed month is not revised for a later change that carries no date in it: a person
-  transferred today counts for the new provider in today's month onwards; the months before
-  keep the figures computed when they were (published statistics are not revised for later
-  moves either). ``manage.py refresh_facts --month YYYY-MM`` or ``--all`` computes them
-  again on the data as it stands;
+- a closed month is not revised for a later change neither dated in it nor made to a
+  record dated in it: a person transferred today counts for the new provider in today's
+  month onwards; the months before keep the figures computed when they were (published
+  statistics are not revised for later moves either). ``manage.py refresh_facts --month
+  YYYY-MM`` or ``--all`` computes them again on the data as it stands;
 - changes that bypass the audit trail are not noticed: rows written by raw SQL (the
   benchmark's generator, a restore), a change of settings (deadlines, bank holidays) or of
   a measure's definition. Run ``manage.py refresh_facts --all`` after those;
@@ -66,8 +68,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -355,21 +358,60 @@ def _months_in(value, found: set[datetime.date]) -> None:
             _months_in(item, found)
 
 
+def _dated_fields(model) -> list[str]:
+    return [
+        field.attname
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.DateField)  # DateTimeField is a DateField
+    ]
+
+
+def _months_of_objects(objects: dict[str, set[str]], found: set[datetime.date]) -> None:
+    """Add the months of the dates each changed object holds now (an appointment whose
+    outcome was recorded late moves the month of the appointment): one query per kind of
+    object and chunk of ids."""
+    for label, ids in objects.items():
+        try:
+            model = apps.get_model(label)
+        except (LookupError, ValueError):
+            continue
+        names = _dated_fields(model)
+        if not names:
+            continue
+        ids = sorted(ids)
+        for start in range(0, len(ids), 5000):
+            rows = model._default_manager.filter(pk__in=ids[start : start + 5000]).values_list(
+                *names
+            )
+            for row in rows.iterator(chunk_size=5000):
+                for value in row:
+                    if isinstance(value, datetime.datetime):
+                        value = timezone.localdate(value)
+                    if value is not None:
+                        found.add(periods.first_of_month(value))
+
+
 def touched_months(after: int, upto: int) -> set[datetime.date]:
     """The months the changes of case data audited after event ``after`` up to ``upto``
-    may move: the month each change was made, and the month of every date it wrote or
-    replaced (a termination recorded late moves the month it is dated in). One query,
-    read in chunks."""
+    may move: the month each change was made, the month of every date it wrote or replaced
+    (a termination recorded late moves the month it is dated in), and the month of every
+    date the changed object holds (an appointment's outcome recorded late moves the
+    appointment's month). One query for the events, read in chunks, and one per kind of
+    object changed."""
     found: set[datetime.date] = set()
+    objects: dict[str, set[str]] = defaultdict(set)
     events = (
         AuditEvent.objects.filter(pk__gt=after, pk__lte=upto)
         .exclude(action=AuditAction.VIEW)
         .order_by()
-        .values_list("at", "changes")
+        .values_list("at", "changes", "object_type", "object_id")
     )
-    for at, changes in events.iterator(chunk_size=5000):
+    for at, changes, object_type, object_id in events.iterator(chunk_size=5000):
         found.add(periods.first_of_month(timezone.localdate(at)))
         _months_in(changes, found)
+        if object_id:
+            objects[object_type].add(object_id)
+    _months_of_objects(objects, found)
     return found
 
 

@@ -454,6 +454,24 @@ def test_an_audited_change_marks_the_months_of_its_dates_and_a_view_does_not(jun
     assert facts.months_to_refresh(june) == months(1, 5, 6)
 
 
+def test_a_change_moves_the_months_of_the_dates_its_record_holds(june):
+    """An appointment's outcome recorded late: the audited change holds no date, the
+    appointment does (its month, February, is due; March to April are not)."""
+    facts.refresh()
+    officer = staff("CRC_OFFENDER_MANAGER", "CRC11")
+    contact = contact_of(
+        person_of("CRC11"), officer, starts_at=at(D(2016, 2, 10)), contact_type="OFFICE_APPOINTMENT"
+    )
+    before = audit.snapshot(contact)
+    contact.outcome = "ATTENDED_COMPLIED"
+    contact.save(update_fields=["outcome"])
+    event = audit.record_update(actor=officer, instance=contact, before=before)
+    assert set(event.changes) == {"outcome"}
+    due = facts.months_to_refresh(june)
+    assert D(2016, 2, 1) in due
+    assert D(2016, 3, 1) not in due and D(2016, 4, 1) not in due
+
+
 def test_months_checked_and_untouched_are_marked_so_old_changes_are_read_once(june):
     facts.refresh()
     user = staff("NOMS_CONTRACT_MANAGER", "NOMS")
