@@ -19,15 +19,27 @@ from probation import audit, clock
 def reserve_id() -> int:
     """An id for a line not yet written, so the rows it counted can be written first and the
     line priced from them (foreign keys are checked at commit: DEFERRABLE INITIALLY
-    DEFERRED on PostgreSQL and SQLite). On SQLite, which has one writer at a time, the next
-    id after the highest."""
-    table = LedgerEntry._meta.db_table
+    DEFERRED on PostgreSQL and SQLite)."""
+    return reserve_ids(LedgerEntry, 1)[0]
+
+
+def reserve_ids(model, number: int) -> list[int]:
+    """``number`` ids of ``model`` rows not yet written (``reserve_id``), in one query. On
+    SQLite, which has one writer at a time, the next ids after the highest; the caller
+    writes the rows in the same transaction."""
+    if number <= 0:
+        return []
+    table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
-        else:
-            cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")  # noqa: S608
-        return cursor.fetchone()[0]
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, number],
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 - model's table
+        highest = cursor.fetchone()[0]
+        return list(range(highest + 1, highest + 1 + number))
 
 
 def standing_line(contract, key: str) -> LedgerEntry | None:

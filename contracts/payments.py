@@ -6,7 +6,9 @@ in one transaction, everything the month owes under its contracts:
 
 1. the month's fee-for-service instalment (``rules.monthly_instalments``);
 2. the service levels measured for the month and a service credit for each one missed,
-   the month's credits capped at the contract's share of the instalment;
+   the month's credits capped at the contract's share of the instalment (the run's first
+   part measures every organisation of the run at once, in its transaction, under the
+   month's lock: ``measure_run_month``);
 3. the fee-for-use invoices of the month's rate-card deliveries, and the Senior Attendance
    Centre hours charged to the MoJ;
 4. every PbR cohort of the CRC's contracts that has matured and is not yet paid – binary
@@ -23,7 +25,7 @@ import datetime
 import logging
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from contracts import cohorts, ledger, periods, rate_cards, rules, service_levels, volumes
 from contracts.models import (
@@ -36,6 +38,7 @@ from contracts.models import (
     PaymentRunPart,
     RunTrigger,
     ServiceLevel,
+    ServiceLevelResult,
 )
 from probation import clock
 from probation.models import Organisation, OrganisationKind
@@ -106,7 +109,7 @@ class Written:
 def pay_part(part_id: int) -> dict:
     """Do one part of a run: everything commits together, or nothing does."""
     with transaction.atomic():
-        part = PaymentRunPart.objects.select_for_update().get(pk=part_id)
+        part = PaymentRunPart.objects.select_for_update(no_key=True).get(pk=part_id)
         if part.status == PartStatus.DONE:
             return part.summary
         part.status, part.started_at = PartStatus.RUNNING, clock.now()
@@ -114,12 +117,21 @@ def pay_part(part_id: int) -> dict:
         part.save(update_fields=["status", "started_at", "attempts"])
     try:
         with transaction.atomic():
-            # One part per organisation at a time, whichever run it belongs to.
-            organisation = Organisation.objects.select_for_update().get(pk=part.organisation_id)
-            part = PaymentRunPart.objects.select_for_update().select_related("run").get(pk=part_id)
+            # One part per organisation at a time, whichever run it belongs to. (NO KEY: the
+            # rows another part writes for this organisation – its service level results –
+            # only take a KEY SHARE lock on it, which must not wait for this part.)
+            organisation = Organisation.objects.select_for_update(no_key=True).get(
+                pk=part.organisation_id
+            )
+            part = (
+                PaymentRunPart.objects.select_for_update(no_key=True)
+                .select_related("run")
+                .get(pk=part_id)
+            )
             if part.status == PartStatus.DONE:
                 return part.summary
             written = Written()
+            measure_run_month(part)
             if organisation.kind == OrganisationKind.CRC:
                 pay_crc(organisation, part.run.month, part, written)
             else:
@@ -141,6 +153,50 @@ def pay_part(part_id: int) -> dict:
             status=PartStatus.FAILED, error=f"{type(error).__name__}: {error}"[:2000]
         )
         raise
+
+
+# pg_advisory_xact_lock(MONTH_LOCK, year * 100 + month): measuring a month's service levels.
+MONTH_LOCK = 8_2001
+
+
+def measure_run_month(part) -> None:
+    """Measure the service levels of the month for every organisation of the run at once,
+    in the first part to run (each measure's cases are read once for everyone, not once per
+    organisation): stored against each organisation's own part and contract in force, in
+    this part's transaction. A part whose organisation is measured already does nothing;
+    the others wait on the month's lock for the part measuring and then find their results
+    stored (``service_levels.record_month`` returns stored results as they are)."""
+    month = part.run.month
+    if _measured(part.organisation_id, month):
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)", [MONTH_LOCK, month.year * 100 + month.month]
+            )
+        if _measured(part.organisation_id, month):
+            return
+    contracts: dict[int, Contract] = {}
+    for contract in Contract.objects.filter(start_date__lte=month, end_date__gte=month):
+        contracts.setdefault(contract.crc_id, contract)  # as contract_in_force: the first
+    measured = []
+    for other in PaymentRunPart.objects.filter(run_id=part.run_id).select_related("organisation"):
+        organisation = other.organisation
+        if organisation.kind == OrganisationKind.CRC:
+            contract = contracts.get(organisation.pk)
+            if contract is None:  # a CRC without a contract in force is not measured
+                continue
+            measured.append(service_levels.Measured(organisation, contract, other))
+        elif organisation.kind == OrganisationKind.NPS_DIVISION:
+            measured.append(service_levels.Measured(organisation, None, other))
+    service_levels.record_organisations(month, measured)
+
+
+def _measured(organisation_id: int, month: datetime.date) -> bool:
+    stored = ServiceLevelResult.objects.filter(
+        organisation_id=organisation_id, month=month, code__in=service_levels.MEASURES
+    )
+    return stored.count() == len(service_levels.MEASURES)
 
 
 def contract_in_force(crc, month: datetime.date) -> Contract | None:
@@ -288,12 +344,20 @@ def _cohort_periods(contract):
 
 
 def pay_matured_cohorts(crc, month, part, written):
-    for contract in Contract.objects.filter(crc=crc, start_date__lte=month).order_by("year"):
+    contracts = list(Contract.objects.filter(crc=crc, start_date__lte=month).order_by("year"))
+    # The cohort lines standing already, read once (``ledger.post`` checks again, under the
+    # unique constraint, before it writes).
+    held = set(
+        LedgerEntry.objects.standing()
+        .filter(contract__in=contracts, kind__in=(EntryKind.PBR_BINARY, EntryKind.PBR_FREQUENCY))
+        .values_list("contract_id", "key")
+    )
+    for contract in contracts:
         for kind, period in _cohort_periods(contract):
             if period.matures_in() > month:
                 continue
             key = f"{kind}:{period.label}"
-            if ledger.standing_line(contract, key) is not None:
+            if (contract.pk, key) in held:
                 written.already_held += 1
                 continue
             pay_cohort(contract, kind, period, key, month, part, written)

@@ -20,17 +20,25 @@ and its screening the CRC that wrote it (the episode's plan writer until it is w
 An NPS division's figure is the NPS's cases of people living in that division's LDUs.
 
 ``record_month`` stores one ``ServiceLevelResult`` per measure with its ``ServiceLevelCase``
-rows, in a constant number of queries per measure however many cases there are (an
-aggregate and an ``INSERT ... SELECT`` each). Idempotent: a result already stored for
-(organisation, month, code) is returned as it is, not computed again.
+rows, in a constant number of queries per measure however many cases there are: the
+results' ids are reserved, the cases written against them (an ``INSERT ... SELECT`` per
+measure) and the figures counted from the rows written (one query for every measure), so a
+figure and its cases are the same rows. ``record_organisations`` does the same for several
+organisations at once – each measure's cases read once for all of them, each case written
+against its own organisation's result – which is how the payment run measures a month (its
+first part measures every organisation of the run). Idempotent: a result already stored
+for (organisation, month, code) is returned as it is, not computed again.
 """
 
 import datetime
+import functools
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -49,7 +57,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
 from django.utils import timezone
 
-from contracts import periods
+from contracts import ledger, periods
 from contracts.models import ServiceLevel, ServiceLevelCase, ServiceLevelResult
 from enforcement.models import Failure
 from probation import clock, sql
@@ -567,15 +575,6 @@ def met(numerator: int, denominator: int, target: Decimal | None) -> bool | None
     return Decimal(numerator) >= Decimal(target) * denominator
 
 
-def _figure(rows: Rows) -> Figure:
-    if isinstance(rows, QuerySet):
-        counts = rows.aggregate(
-            denominator=Count("pk"), numerator=Count("pk", filter=Q(case_met=True))
-        )
-        return Figure(counts["numerator"], counts["denominator"])
-    return Figure(sum(1 for row in rows if row["case_met"]), len(rows))
-
-
 def figures(
     month: datetime.date, *, by: str = "provider", codes=None
 ) -> dict[str, dict[int, Figure]]:
@@ -620,6 +619,16 @@ _CASE_FIELDS = {
 }
 
 
+@dataclass(frozen=True)
+class Measured:
+    """An organisation to measure for a month: a CRC with the contract in force (its targets
+    decide ``met``), or an NPS division (no contract); the run part it is measured for."""
+
+    organisation: Organisation
+    contract: object = None
+    run_part: object = None
+
+
 def record_month(
     organisation: Organisation,
     month: datetime.date,
@@ -632,55 +641,130 @@ def record_month(
     level) and its ServiceLevelCase rows. Idempotent: a result already stored for
     (organisation, month, code) is returned as it is, not computed again. Runs in the
     caller's transaction; a constant number of queries per measure."""
+    recorded = record_organisations(month, [Measured(organisation, contract, run_part)])
+    return recorded[organisation.pk]
+
+
+def record_organisations(
+    month: datetime.date, measured: list[Measured]
+) -> dict[int, list[ServiceLevelResult]]:
+    """``record_month`` for several organisations at once (the payment run measures every
+    organisation of a run in its first part): each measure's cases are read once for them
+    all – one ``INSERT ... SELECT`` per measure writing each case against its
+    organisation's result – and the figures counted from the rows written, in one query.
+    Organisation id → its results, in ``MEASURES`` order. Idempotent per (organisation,
+    month, code), like ``record_month``; the caller holds the transaction (and, for
+    organisations whose parts another worker may be running, the month's lock)."""
     month = periods.first_of_month(month)
-    stored = {
-        result.code: result
-        for result in ServiceLevelResult.objects.filter(organisation=organisation, month=month)
-    }
-    todo = [measure for code, measure in MEASURES.items() if code not in stored]
+    by_pk = {m.organisation.pk: m for m in measured}
+    stored: dict[int, dict[str, ServiceLevelResult]] = {pk: {} for pk in by_pk}
+    for result in ServiceLevelResult.objects.filter(organisation__in=by_pk, month=month):
+        stored[result.organisation_id][result.code] = result
+    todo = [
+        (code, pk) for code in MEASURES for pk in by_pk if code not in stored[pk]
+    ]  # (code, organisation) pairs to compute
     if todo:
-        targets = (
-            dict(ServiceLevel.objects.filter(contract=contract).values_list("code", "target"))
-            if contract is not None
-            else {}
-        )
-        now = clock.now()
-        computed = []
-        for measure in todo:
-            rows = measure.cases(month, organisation)
-            figure = _figure(rows)
-            target = targets.get(measure.code)
-            result = ServiceLevelResult.objects.create(
-                organisation=organisation,
+        with transaction.atomic():
+            for result in _compute(month, by_pk, todo):
+                stored[result.organisation_id][result.code] = result
+    return {pk: [stored[pk][code] for code in MEASURES if code in stored[pk]] for pk in by_pk}
+
+
+def _compute(month, by_pk: dict[int, Measured], todo) -> list[ServiceLevelResult]:
+    """The results of ``todo`` (code, organisation id) with their case rows: ids reserved
+    first, the cases written against them, the figures counted from the cases written."""
+    contracts = {m.contract.pk for m in by_pk.values() if m.contract is not None}
+    targets: dict[tuple[int, str], Decimal] = {
+        (contract_id, code): target
+        for contract_id, code, target in ServiceLevel.objects.filter(
+            contract__in=contracts
+        ).values_list("contract_id", "code", "target")
+    }
+    ids = iter(ledger.reserve_ids(ServiceLevelResult, len(todo)))
+    reserved = {(code, pk): next(ids) for code, pk in todo}
+    for code, measure in MEASURES.items():
+        organisations = {
+            by_pk[pk].organisation: result_id
+            for (c, pk), result_id in reserved.items()
+            if c == code
+        }
+        if organisations:
+            _write_cases(measure, month, organisations)
+    counts = {
+        row["result_id"]: (row["numerator"], row["denominator"])
+        for row in ServiceLevelCase.objects.filter(result_id__in=reserved.values())
+        .order_by()
+        .values("result_id")
+        .annotate(denominator=Count("pk"), numerator=Count("pk", filter=Q(met=True)))
+    }
+    now = clock.now()
+    results = []
+    for (code, pk), result_id in reserved.items():
+        numerator, denominator = counts.get(result_id, (0, 0))
+        contract = by_pk[pk].contract
+        target = targets.get((contract.pk, code)) if contract is not None else None
+        results.append(
+            ServiceLevelResult(
+                id=result_id,
+                organisation=by_pk[pk].organisation,
                 contract=contract,
                 month=month,
-                code=measure.code,
-                numerator=figure.numerator,
-                denominator=figure.denominator,
+                code=code,
+                numerator=numerator,
+                denominator=denominator,
                 target=target,
-                met=figure.met(target),
-                run_part=run_part,
+                met=met(numerator, denominator, target),
+                run_part=by_pk[pk].run_part,
                 computed_at=now,
             )
-            computed.append(result)
-            if not figure.denominator:
-                continue
-            if isinstance(rows, QuerySet):
-                sql.insert_from(
-                    ServiceLevelCase,
-                    _CASE_FIELDS,
-                    rows.annotate(case_result=Value(result.pk, output_field=IntegerField())),
-                )
-            else:
-                ServiceLevelCase.objects.bulk_create(
-                    ServiceLevelCase(
-                        result=result,
-                        person_id=row["case_person"],
-                        reference=row["case_reference"][:60],
-                        met=row["case_met"],
-                        detail=row["case_detail"][:300],
-                    )
-                    for row in rows
-                )
-        stored |= {result.code: result for result in computed}
-    return [stored[code] for code in MEASURES if code in stored]
+        )
+    return ServiceLevelResult.objects.bulk_create(results)
+
+
+def _write_cases(measure: Measure, month, organisations: dict[Organisation, int]) -> None:
+    """Write the month's cases of ``organisations`` (organisation → its result's reserved
+    id), each against its organisation's result: one ``INSERT ... SELECT`` for a set-wise
+    measure, rows decided in Python written in bulk."""
+    if len(organisations) == 1:
+        ((organisation, result_id),) = organisations.items()
+        rows = measure.cases(month, organisation)  # a narrowing measure reads only its own
+        result = Value(result_id, output_field=IntegerField())
+    else:
+        rows = measure.cases(month)
+        if isinstance(rows, QuerySet):
+            rows = rows.filter(_of_any(organisations))
+        whens = (When(_of(o), then=Value(pk)) for o, pk in organisations.items())
+        result = Case(*whens, default=None, output_field=IntegerField())
+    if isinstance(rows, QuerySet):
+        sql.insert_from(ServiceLevelCase, _CASE_FIELDS, rows.annotate(case_result=result))
+        return
+    ServiceLevelCase.objects.bulk_create(
+        ServiceLevelCase(
+            result_id=result_id,
+            person_id=row["case_person"],
+            reference=row["case_reference"][:60],
+            met=row["case_met"],
+            detail=row["case_detail"][:300],
+        )
+        for organisation, result_id in organisations.items()
+        for row in rows
+        if _row_of(row, organisation)
+    )
+
+
+def _of_any(organisations) -> Q:
+    """``_of`` for several organisations, as one condition (the cases of any of them)."""
+    kinds: dict[str, list[int]] = {}
+    for organisation in organisations:
+        kinds.setdefault(organisation.kind, []).append(organisation.pk)
+    conditions = []
+    for kind, pks in kinds.items():
+        if kind == OrganisationKind.NPS_DIVISION:
+            conditions.append(Q(for_division__in=pks, for_provider__in=_nps_ids()))
+        elif kind == OrganisationKind.NPS:
+            conditions.append(Q(for_provider__in=_nps_ids()))
+        elif kind == OrganisationKind.LDU:
+            conditions.append(Q(for_ldu__in=pks))
+        else:
+            conditions.append(Q(for_provider__in=pks))
+    return functools.reduce(operator.or_, conditions)

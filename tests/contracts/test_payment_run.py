@@ -7,11 +7,13 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from contracts import ledger, payments, rules, service_levels
 from contracts.models import (
     CohortMember,
+    Contract,
     EntryKind,
     LedgerEntry,
     PartStatus,
@@ -379,3 +381,104 @@ def test_a_failed_part_is_marked_and_writes_nothing(monkeypatch):
     part.refresh_from_db()
     assert part.status == PartStatus.DONE and part.attempts == 2
     assert len(lines(contract, kind=EntryKind.FFS_INSTALMENT)) == 1
+
+
+# --- Service levels measured once per run -------------------------------------------------------
+
+
+def test_the_first_part_measures_every_organisation_of_the_run_for_its_own_part():
+    contract = contract_of("CRC11", year=1)
+    contract_of("CRC20", year=1)
+    run = PaymentRun.objects.create(
+        month=datetime.date(2015, 3, 1),
+        trigger=RunTrigger.COMMAND,
+        requested_at=datetime.datetime.now(datetime.UTC),
+    )
+    parts = {code: run.parts.create(organisation=org(code)) for code in ("CRC11", "CRC20")}
+    parts["NPS-WAL"] = run.parts.create(organisation=org("NPS-WAL"))
+    parts["CRC01"] = run.parts.create(organisation=org("CRC01"))  # no contract in force
+    payments.pay_part(parts["CRC11"].pk)
+    measured = ServiceLevelResult.objects.filter(month=datetime.date(2015, 3, 1))
+    assert measured.count() == 3 * len(service_levels.MEASURES)
+    for code, part in parts.items():
+        mine = measured.filter(organisation=org(code))
+        if code == "CRC01":
+            assert not mine.exists()  # as before: no contract in force, not measured
+            continue
+        assert set(mine.values_list("run_part", flat=True)) == {part.pk}
+        expected = None if code == "NPS-WAL" else Contract.objects.get(crc=org(code), year=1).pk
+        assert set(mine.values_list("contract", flat=True)) == {expected}
+    assert set(measured.filter(organisation=org("CRC11")).values_list("contract", flat=True)) == {
+        contract.pk
+    }
+    # The other parts find their results stored and measure nothing again.
+    for code in ("CRC20", "NPS-WAL", "CRC01"):
+        with CaptureQueriesContext(connection) as queries:
+            payments.pay_part(parts[code].pk)
+        assert not [
+            q
+            for q in queries.captured_queries
+            if "servicelevel" in q["sql"].lower() and q["sql"].upper().startswith("INSERT")
+        ]
+    assert measured.count() == 3 * len(service_levels.MEASURES)
+    assert {p.status for p in run.parts.all()} == {PartStatus.DONE}
+
+
+def test_ids_reserved_in_one_query_are_distinct_and_unused():
+    first = ledger.reserve_ids(ServiceLevelResult, 3)
+    assert len(set(first)) == 3 and ledger.reserve_ids(ServiceLevelResult, 0) == []
+    assert not ServiceLevelResult.objects.filter(pk__in=first).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_measuring_another_part_does_not_wait_for_that_parts_locks():
+    """The first part writes the other organisations' results while their parts may be
+    running: their locks on their organisation and part rows (FOR NO KEY UPDATE) must not
+    block the KEY SHARE locks of the results' foreign keys (a deadlock otherwise: the other
+    part waits on the month's lock this part holds)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks and the month's lock are PostgreSQL's")
+    import threading
+
+    from django.db import connections
+
+    contract_of("CRC11", year=1)
+    contract_of("CRC20", year=1)
+    run = PaymentRun.objects.create(
+        month=datetime.date(2015, 3, 1),
+        trigger=RunTrigger.COMMAND,
+        requested_at=datetime.datetime.now(datetime.UTC),
+    )
+    first = run.parts.create(organisation=org("CRC11"))
+    other = run.parts.create(organisation=org("CRC20"))
+    holding, release = threading.Event(), threading.Event()
+
+    def other_part_running():
+        try:
+            with transaction.atomic():
+                from probation.models import Organisation
+
+                Organisation.objects.select_for_update(no_key=True).get(pk=other.organisation_id)
+                run.parts.select_for_update(no_key=True).get(pk=other.pk)
+                holding.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_part_running)
+    thread.start()
+    try:
+        assert holding.wait(30)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '5s'")
+        payments.pay_part(first.pk)  # measures CRC20 too, and commits without waiting
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = 0")
+    finally:
+        release.set()
+        thread.join()
+    assert ServiceLevelResult.objects.filter(organisation=org("CRC20"), run_part=other).count() == (
+        len(service_levels.MEASURES)
+    )
+    payments.pay_part(other.pk)
+    assert set(run.parts.values_list("status", flat=True)) == {PartStatus.DONE}

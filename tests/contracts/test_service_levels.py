@@ -8,7 +8,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import given
@@ -447,3 +447,105 @@ def test_the_queries_of_a_month_do_not_grow_with_the_cases():
         counts.append(len(queries.captured_queries))
         assert results[0].denominator == n
     assert counts[0] == counts[1]
+
+
+# --- Several organisations at once (the payment run's first part) --------------------------------
+
+
+def _snapshot(results) -> dict:
+    """{code: (numerator, denominator, target, met, {reference: (met, detail)})}"""
+    return {
+        r.code: (
+            r.numerator,
+            r.denominator,
+            r.target,
+            r.met,
+            {c.reference: (c.met, c.detail) for c in r.cases.all()},
+        )
+        for r in results
+    }
+
+
+def _month_of_cases():
+    """Cases of two CRCs and of the NPS in two divisions, in every set-wise measure."""
+    for provider, ldu_crc in (("CRC11", None), ("CRC20", "CRC20"), ("NPS", "CRC11")):
+        terminated(D(2016, 3, 1), "COMPLETED", provider=provider, ldu_crc=ldu_crc)
+        terminated(D(2016, 3, 2), "REVOKED", provider=provider, ldu_crc=ldu_crc)
+    terminated(D(2016, 3, 3), "COMPLETED", provider="NPS", ldu_crc="CRC20")
+    order(on=D(2016, 3, 1), seen=D(2016, 3, 2))
+    order("CRC20", on=D(2016, 3, 1), seen=D(2016, 3, 30))
+    decision(at(D(2016, 3, 1)), "refer", True)
+    decision(at(D(2016, 3, 1)), "refer", False, provider="CRC20")
+    plan(D(2016, 3, 1), completed=D(2016, 3, 1), part2=D(2016, 3, 1))
+    plan(D(2016, 3, 10), writer="CRC20", completed=D(2016, 3, 12), part2=D(2016, 3, 10))
+
+
+def test_several_organisations_measured_at_once_have_the_results_of_each_measured_alone():
+    _month_of_cases()
+    codes = ("CRC11", "CRC20", "NPS-WAL", "NPS-LON")
+    contract = contract_of("CRC11", year=2)
+    service_level_of(contract, "ORDERS_COMPLETED", target="0.9")
+    alone = {}
+    for code in codes:
+        with transaction.atomic():
+            kept = contract if code == "CRC11" else None
+            alone[code] = _snapshot(record_month(org(code), MARCH, contract=kept))
+            transaction.set_rollback(True)
+    assert ServiceLevelResult.objects.count() == 0
+    measured_ = [
+        service_levels.Measured(org(code), contract if code == "CRC11" else None) for code in codes
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        together = service_levels.record_organisations(MARCH, measured_)
+    for code in codes:
+        assert _snapshot(together[org(code).pk]) == alone[code], code
+    assert alone["CRC11"]["ORDERS_COMPLETED"][:4] == (1, 2, Decimal("0.900000"), False)
+    assert alone["NPS-LON"]["ORDERS_COMPLETED"][:2] == (1, 1)
+    # One INSERT of cases per measure with cases (the Python-decided one has none here), one
+    # of the results, whatever the number of organisations.
+    inserts = [q for q in queries.captured_queries if q["sql"].upper().startswith("INSERT")]
+    assert len(inserts) <= len(MEASURES) + 1
+    # Idempotent: everything is stored, a second call writes nothing.
+    with CaptureQueriesContext(connection) as queries:
+        again = service_levels.record_organisations(MARCH, measured_)
+    assert not [q for q in queries.captured_queries if "INSERT" in q["sql"].upper()]
+    assert {pk: [r.pk for r in rs] for pk, rs in again.items()} == {
+        pk: [r.pk for r in rs] for pk, rs in together.items()
+    }
+
+
+def test_an_organisation_measured_before_keeps_its_results_when_measured_with_others():
+    terminated(D(2016, 3, 1), "COMPLETED")
+    first = record_month(org("CRC11"), MARCH)
+    terminated(D(2016, 3, 2), "COMPLETED", provider="CRC20", ldu_crc="CRC20")
+    together = service_levels.record_organisations(
+        MARCH, [service_levels.Measured(org("CRC11")), service_levels.Measured(org("CRC20"))]
+    )
+    assert [r.pk for r in together[org("CRC11").pk]] == [r.pk for r in first]
+    crc20 = {r.code: r for r in together[org("CRC20").pk]}
+    assert (crc20["ORDERS_COMPLETED"].numerator, crc20["ORDERS_COMPLETED"].denominator) == (1, 1)
+    assert ServiceLevelResult.objects.count() == 2 * len(MEASURES)
+
+
+def test_designated_release_measured_for_several_crcs_at_once():
+    from tests.resettlement.test_measures import release
+
+    cardiff = prison("CFI", lead="CRC11")
+    release(stays=[(cardiff, D(2026, 1, 5))])
+    london = prison("PNI", lead="CRC20", ldu_crc="CRC20")
+    release(stays=[(london, D(2026, 1, 5))], allocated_to="CRC20")
+    release(stays=[(london, D(2026, 5, 1))], allocated_to="CRC20")
+    month = D(2026, 6, 1)
+    together = service_levels.record_organisations(
+        month,
+        [service_levels.Measured(org(code)) for code in ("CRC11", "CRC20", "NPS-WAL")],
+    )
+    figures = {
+        code: next(
+            (r.numerator, r.denominator, r.cases.count())
+            for r in together[org(code).pk]
+            if r.code == "DESIGNATED_RELEASE"
+        )
+        for code in ("CRC11", "CRC20", "NPS-WAL")
+    }
+    assert figures == {"CRC11": (1, 1, 1), "CRC20": (1, 2, 2), "NPS-WAL": (0, 0, 0)}
