@@ -220,6 +220,23 @@ def first_appointment_due_dates(
     return {day: add_business_days(day, within) for day in days}
 
 
+def supervision_starts(first: datetime.date, after: datetime.date) -> QuerySet:
+    """Sentences probation manages whose supervision starts in [first, after): Community
+    Orders and SSOs sentenced then, and custodial sentences released then onto licence or
+    post-sentence supervision (the first appointment's cases; the dashboards' starts)."""
+    community = Q(
+        sentence_type__in=COMMUNITY_SENTENCE_TYPES,
+        sentence_date__gte=first,
+        sentence_date__lt=after,
+    )
+    released = Q(
+        sentence_type=SentenceType.CUSTODIAL,
+        actual_release_date__gte=first,
+        actual_release_date__lt=after,
+    ) & (Q(licence_start_date__isnull=False) | Q(pss_start_date__isnull=False))
+    return Sentence.objects.filter(community | released, management=Management.MANAGED)
+
+
 def _first_appointment(first: datetime.date, after: datetime.date) -> QuerySet:
     """Community Orders and SSOs sentenced in the month, and custodial sentences released in
     the month onto licence or PSS, that probation manages; met when the first attended
@@ -246,18 +263,8 @@ def _first_appointment(first: datetime.date, after: datetime.date) -> QuerySet:
         .order_by("day")
         .values("day")[:1]
     )
-    community = Q(
-        sentence_type__in=COMMUNITY_SENTENCE_TYPES,
-        sentence_date__gte=first,
-        sentence_date__lt=after,
-    )
-    released = Q(
-        sentence_type=SentenceType.CUSTODIAL,
-        actual_release_date__gte=first,
-        actual_release_date__lt=after,
-    ) & (Q(licence_start_date__isnull=False) | Q(pss_start_date__isnull=False))
     return (
-        Sentence.objects.filter(community | released, management=Management.MANAGED)
+        supervision_starts(first, after)
         .annotate(
             fa_start=Case(
                 When(sentence_type=SentenceType.CUSTODIAL, then=F("actual_release_date")),

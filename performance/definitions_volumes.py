@@ -17,6 +17,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Concat
 
+from contracts import service_levels
 from performance.definitions_cases import (
     LICENCE,
     PSS,
@@ -37,18 +38,8 @@ def starts(first: datetime.date, after: datetime.date) -> QuerySet:
     the month onto licence or post-sentence supervision, that probation manages: the cases
     of the FIRST_APPOINTMENT service level (``contracts.service_levels``), counted for the
     same provider (the person's responsible provider when the month is measured)."""
-    community = Q(
-        sentence_type__in=COMMUNITY_SENTENCE_TYPES,
-        sentence_date__gte=first,
-        sentence_date__lt=after,
-    )
-    released = Q(
-        sentence_type=SentenceType.CUSTODIAL,
-        actual_release_date__gte=first,
-        actual_release_date__lt=after,
-    ) & (Q(licence_start_date__isnull=False) | Q(pss_start_date__isnull=False))
     return (
-        Sentence.objects.filter(community | released, management=Management.MANAGED)
+        service_levels.supervision_starts(first, after)
         .annotate(
             case_breakdown=Case(
                 *community_breakdown(),
