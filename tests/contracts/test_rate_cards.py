@@ -32,7 +32,8 @@ from tests.probation.factories import org, person_of, sentence_of, staff, team_o
 
 D = datetime.date
 MARCH = D(2016, 3, 1)
-TOMORROW = datetime.date.today() + datetime.timedelta(days=1)
+# Resolved when the test runs (not when it is collected, which may be the day before).
+TOMORROW = object()
 pytestmark = pytest.mark.django_db
 
 
@@ -364,6 +365,10 @@ def test_an_order_with_a_mistake_is_refused_and_writes_nothing(today, changes, f
         ordered_on=today,
         quantity="2",
     )
+    changes = {
+        key: today + datetime.timedelta(days=1) if value is TOMORROW else value
+        for key, value in changes.items()
+    }
     with pytest.raises(ValidationError) as refused:
         rate_cards.order_create(**{**values, **changes})
     assert field in refused.value.message_dict
