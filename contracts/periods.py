@@ -7,6 +7,7 @@ one month is 28 (or 29) February. ``AddMonths`` gives the same answer in SQL.
 """
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
@@ -28,12 +29,16 @@ def month_end(month: datetime.date) -> datetime.date:
     return add_months(first_of_month(month), 1) - ONE_DAY
 
 
+_MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
+
+
 def parse_month(text: str) -> datetime.date:
-    """``2016-03`` → 1 March 2016; ValueError for anything else."""
-    year, month = text.split("-")
-    if len(year) != 4 or len(month) != 2:
+    """``2016-03`` → 1 March 2016; ValueError for anything else (other digits, spaces,
+    signs, a month outside 01–12)."""
+    match = _MONTH.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
         raise ValueError(f"{text!r} is not a month (YYYY-MM)")
-    return datetime.date(int(year), int(month), 1)
+    return datetime.date(int(match[1]), int(match[2]), 1)
 
 
 def month_label(month: datetime.date) -> str:

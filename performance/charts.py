@@ -25,17 +25,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from contracts import periods
 from performance import funnel as funnel_rules
 from performance.base import Kind, Measure
 
 LINE, BAR = "line", "bar"
 # Steps of a funnel's limit lines (performance.funnel.curve): smooth at any width.
 FUNNEL_CURVE_STEPS = 60
-
-
-def month_key(month: datetime.date) -> str:
-    """The label of a month in chart data: ``2016-03``."""
-    return f"{month:%Y-%m}"
 
 
 def month_name(month: datetime.date) -> str:
@@ -104,7 +100,7 @@ def trend(
     return {
         "type": "trend",
         "title": title,
-        "labels": [month_key(month) for month in months],
+        "labels": [periods.month_label(month) for month in months],
         "series": [{"label": s.label, "values": list(s.values), "kind": s.kind} for s in series],
         "target": target,
         "percent": percent,

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
+from contracts import periods
 from contracts.service_levels import met as target_met
 from performance import charts, selectors
 from performance.base import Kind, Measure
@@ -16,7 +17,7 @@ from probation.models import Organisation
 
 
 def _cases_url(organisation: Organisation, code: str, month: datetime.date, breakdown="") -> str:
-    url = reverse("performance:cases", args=[organisation.code, code, charts.month_key(month)])
+    url = reverse("performance:cases", args=[organisation.code, code, periods.month_label(month)])
     return f"{url}?{urlencode({'breakdown': breakdown})}" if breakdown else url
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, Max, Value, When
+from django.db.models import Case, IntegerField, Value, When
 
 from contracts import periods
 from contracts.models import ServiceLevel
@@ -46,11 +46,6 @@ FLAG_ORDER = {
     funnel.Flag.LOW_WARNING: 3,
     funnel.Flag.WITHIN: 4,
 }
-
-
-def latest_month(user) -> datetime.date | None:
-    """The latest month with figures the user may see (None when there are none)."""
-    return access.facts_visible_to(user).aggregate(latest=Max("month"))["latest"]
 
 
 def _overview_organisations(user) -> list[Organisation]:

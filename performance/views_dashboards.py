@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 
 from contracts import periods
 from performance import measures
+from performance import selectors as selectors_of_facts
 from performance import selectors_national as selectors
 from performance.base import PROVIDER
 from performance.forms import LEVEL_LABELS, FunnelForm, OverviewForm
@@ -78,7 +79,7 @@ def overview(request):
     data = request.GET.copy()
     if not data.get("month"):
         # The latest month with figures, shown in the form as chosen.
-        latest = selectors.latest_month(request.user)
+        latest = selectors_of_facts.latest_month(request.user)
         data["month"] = periods.month_label(latest) if latest else ""
     form = OverviewForm(data)
     month = form.cleaned_data["month"] if form.is_valid() else None
@@ -120,7 +121,7 @@ def overview(request):
 def funnel_page(request):
     _national_only(request)
     comparable = measures.comparable()
-    latest = selectors.latest_month(request.user)
+    latest = selectors_of_facts.latest_month(request.user)
     # The first visit draws the first comparable measure across the CRCs; a month left
     # empty is the latest month with figures (shown in the form as chosen).
     if request.GET:

@@ -43,12 +43,9 @@ DEFAULT_MONTHS = 12
 MAX_MONTHS = 36
 # Cases listed per page of a drill-down.
 CASES_PAGE_SIZE = 100
-MONTH_PATTERN = re.compile(r"^\d{4}-\d{2}$")
 
 
 def _parse_month(text: str) -> datetime.date | None:
-    if not MONTH_PATTERN.match(text or ""):
-        return None
     try:
         return periods.parse_month(text)
     except ValueError:
@@ -231,7 +228,7 @@ def cases(request, org_code, measure, month):
         "organisation": organisation,
         "measure": measure,
         "month": month,
-        "month_key": charts.month_key(month),
+        "month_key": periods.month_label(month),
         "breakdown": breakdown,
         "figure": figure,
         "shown": show(
@@ -322,7 +319,7 @@ def cases_csv(request, org_code, measure, month):
         for row in _csv_rows(rows):
             yield writer.writerow(row)
 
-    name = f"cases-{organisation.code}-{measure.code}-{charts.month_key(month)}"
+    name = f"cases-{organisation.code}-{measure.code}-{periods.month_label(month)}"
     if breakdown:
         name += "-" + re.sub(r"[^A-Za-z0-9]+", "-", breakdown).strip("-")
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
