@@ -26,19 +26,26 @@ Steps:
 1. the hand-written SQL (``WAV_SQL``, ``COHORT_SQL``: raw SQL written from DOMAIN.md 9 and
    the issue, independently of contracts.volumes and contracts.cohorts), ``--sql-runs``
    times, wall time of each;
-2. the ledger, runs and service level results are emptied (TRUNCATE – benchmark database
+2. the floor (``FLOOR_*``): the same hand-written SQL made to write every start and cohort
+   member it counts (one INSERT ... SELECT each for the country) and to compute its figures
+   from those rows, committed – into bare tables; with a primary key and an index on the
+   line; with those and a foreign key to the person (``FLOOR_VARIANTS``); ``--sql-runs``
+   times each. What any
+   run that keeps the evidence issue 8 asks for must at least do; its figures must equal
+   step 1's;
+3. the ledger, runs and service level results are emptied (TRUNCATE – benchmark database
    only; the append-only trigger guards rows, not a truncation) and the earlier cohorts
    marked paid; a service level per contract for two measures of
    ``contracts.service_levels.MEASURES`` (PREFERRED_SERVICE_LEVELS);
-3. the run in process: a ``PaymentRun`` for the month with its parts (as
+4. the run in process: a ``PaymentRun`` for the month with its parts (as
    ``payments.start_run`` makes them) and ``payments.pay_part`` for each CRC part one after
    another, timed, with its queries (``CaptureQueriesContext``); then the NPS divisions'
    parts (service levels only), reported apart;
-4. the cross-check: each reconciliation line's ``actual_wav`` and each PbR line's
+5. the cross-check: each reconciliation line's ``actual_wav`` and each PbR line's
    ``cohort_size``/``reoffenders``/``reoffences`` against the SQL's figures – any mismatch
    is printed and the script exits 1;
-5. the same month run again (a second ``PaymentRun``): nothing new may be written;
-6. with ``--workers N``: the ledger emptied again, a real Celery worker pool of N processes
+6. the same month run again (a second ``PaymentRun``): nothing new may be written;
+7. with ``--workers N``: the ledger emptied again, a real Celery worker pool of N processes
    (``REDIS_URL=redis://127.0.0.1:6379/9``, the bench's environment) started, the parts
    sent to it, wall time until every part is done; the ledger it writes must equal the
    in-process run's. The worker is stopped afterwards (by its process id).
@@ -88,8 +95,8 @@ PREFERRED_SERVICE_LEVELS = ["PLAN_WITHIN_5_DAYS", "ORDERS_COMPLETED"]
 #   contract year: frequency) matures in the first month after the end of its last
 #   member's proving window (period end + PROVEN months), plus the data lag.
 
-WAV_SQL = """
-WITH k AS (
+WAV_CONTRACTS = """
+k AS (
     SELECT id AS contract_id, crc_id, start_date, end_date, wav_weights, upw_bands
     FROM contracts_contract WHERE year = %(year)s
 ), bands AS (
@@ -101,8 +108,12 @@ WITH k AS (
            COALESCE(lag(max_hours) OVER (PARTITION BY contract_id ORDER BY n), -1) AS above,
            max_hours
     FROM bands
-), starts AS (
-    SELECT k.contract_id, s.sentence_type AS start_type, r.unpaid_work_hours AS hours
+)"""
+
+# One row per start: (contract_id, person_id, sentence_id, start_type, hours).
+WAV_STARTS = """
+    SELECT k.contract_id, s.person_id, s.id AS sentence_id, s.sentence_type AS start_type,
+           r.unpaid_work_hours AS hours
     FROM k
     JOIN probation_sentence AS s
       ON s.pbr_provider_id = k.crc_id
@@ -111,7 +122,7 @@ WITH k AS (
     LEFT JOIN probation_requirement AS r
       ON r.sentence_id = s.id AND r.code = 'UNPAID_WORK'
     UNION ALL
-    SELECT k.contract_id,
+    SELECT k.contract_id, s.person_id, s.id,
            CASE WHEN s.licence_start_date IS NOT NULL THEN 'LICENCE' ELSE 'PSS' END, NULL
     FROM k
     JOIN probation_sentence AS s
@@ -120,13 +131,17 @@ WITH k AS (
      AND s.actual_release_date BETWEEN k.start_date AND k.end_date
      AND (s.licence_start_date IS NOT NULL OR s.pss_start_date IS NOT NULL)
     UNION ALL
-    SELECT k.contract_id, 'RESETTLEMENT_PLAN', NULL
+    SELECT k.contract_id, p.person_id, NULL, 'RESETTLEMENT_PLAN', NULL
     FROM k
     JOIN resettlement_resettlementplan AS p
       ON p.writer_id = k.crc_id
      AND p.completed_at >= k.start_date::timestamp AT TIME ZONE 'Europe/London'
      AND p.completed_at < (k.end_date + 1)::timestamp AT TIME ZONE 'Europe/London'
-), grouped AS (
+"""
+
+# The figures of every contract from the CTE ``starts`` (rows of WAV_STARTS).
+WAV_FROM_STARTS = """
+grouped AS (
     SELECT contract_id, start_type, hours, count(*) AS number
     FROM starts GROUP BY contract_id, start_type, hours
 ), weighted AS (
@@ -164,8 +179,10 @@ GROUP BY k.contract_id, k.crc_id
 ORDER BY k.crc_id
 """
 
-COHORT_SQL = """
-WITH k AS (
+WAV_SQL = f"WITH {WAV_CONTRACTS}, starts AS ({WAV_STARTS}), {WAV_FROM_STARTS}"
+
+COHORTS_DUE = """
+k AS (
     SELECT id AS contract_id, crc_id, year, start_date, end_date FROM contracts_contract
 ), periods AS (
     SELECT k.contract_id, k.crc_id, 'PBR_BINARY' AS kind,
@@ -180,7 +197,12 @@ WITH k AS (
     SELECT * FROM periods
     WHERE date_trunc('month', period_end
                      + make_interval(months => %(proven)s + 1 + %(lag)s))::date = %(month)s
-), entries AS (
+)"""
+
+# One row per member of a cohort due: (contract_id, kind, label, person_id, entered_on,
+# reoffences), as the CTE ``counted``.
+COHORT_MEMBERS = """
+entries AS (
     SELECT s.pbr_provider_id AS crc_id, s.person_id, s.sentence_date AS entered_on
     FROM probation_sentence AS s
     WHERE s.pbr_provider_id IS NOT NULL
@@ -198,7 +220,8 @@ WITH k AS (
       ON e.crc_id = d.crc_id AND e.entered_on BETWEEN d.period_start AND d.period_end
     GROUP BY d.contract_id, d.kind, d.label, e.person_id
 ), counted AS (
-    SELECT m.contract_id, m.kind, m.label, m.person_id, count(r.id) AS reoffences
+    SELECT m.contract_id, m.kind, m.label, m.person_id, m.entered_on,
+           count(r.id) AS reoffences
     FROM members AS m
     JOIN probation_person AS p ON p.id = m.person_id
     LEFT JOIN contracts_provenreoffence AS r
@@ -206,8 +229,11 @@ WITH k AS (
      AND r.offence_date >= m.entered_on
      AND r.offence_date < (m.entered_on + make_interval(months => %(follow_up)s))::date
      AND r.disposal_date < (m.entered_on + make_interval(months => %(proven)s))::date
-    GROUP BY m.contract_id, m.kind, m.label, m.person_id
-)
+    GROUP BY m.contract_id, m.kind, m.label, m.person_id, m.entered_on
+)"""
+
+# The figures of every cohort due from the CTEs ``due`` and ``counted``.
+COHORT_FROM_MEMBERS = """
 SELECT d.contract_id, d.crc_id, d.kind, d.label, d.period_start, d.period_end,
        count(c.person_id)::int AS cohort_size,
        (count(*) FILTER (WHERE c.reoffences > 0))::int AS reoffenders,
@@ -218,12 +244,77 @@ GROUP BY d.contract_id, d.crc_id, d.kind, d.label, d.period_start, d.period_end
 ORDER BY d.crc_id, d.kind, d.label
 """
 
+COHORT_SQL = f"WITH {COHORTS_DUE}, {COHORT_MEMBERS} {COHORT_FROM_MEMBERS}"
+
+# --- The floor: the same SQL writing the rows it counts ----------------------------------
+#
+# What any run that keeps its evidence must at least do: the hand-written SQL above, made
+# to write every start and every member it counts into a table (INSERT ... SELECT, one
+# statement for the country, not one per CPA) and to compute its figures from those rows,
+# then commit. Measured into bare tables (no key, no index, no constraint – cheaper than any
+# table a contract manager could drill down through), and into tables with the least a
+# drill-down needs (a primary key, an index on the line counted), with and without a foreign
+# key to the person counted.
+FLOOR_TABLES = {
+    "bench_floor_starts": "contract_id int, person_id int, sentence_id int, "
+    "start_type varchar(32), hours int",
+    "bench_floor_members": "contract_id int, kind varchar(16), label varchar(16), "
+    "person_id int, entered_on date, reoffences int",
+}
+# What each floor adds to the bare tables: "indexed" a primary key and an index on the line
+# (the contract's starts, the cohort's members), "keyed" also a foreign key to the person.
+FLOOR_LINE_INDEX = {
+    "bench_floor_starts": "CREATE INDEX ON bench_floor_starts (contract_id)",
+    "bench_floor_members": "CREATE INDEX ON bench_floor_members (contract_id, kind, label)",
+}
+FLOOR_VARIANTS = {
+    "bare": [],
+    "indexed": [
+        "ALTER TABLE {table} ADD COLUMN id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+        "{line_index}",
+    ],
+    "keyed": [
+        "ALTER TABLE {table} ADD COLUMN id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+        "{line_index}",
+        "ALTER TABLE {table} ADD FOREIGN KEY (person_id) REFERENCES probation_person (id) "
+        "DEFERRABLE INITIALLY DEFERRED",
+    ],
+}
+FLOOR_WAV_INSERT = (
+    "INSERT INTO bench_floor_starts (contract_id, person_id, sentence_id, start_type, hours) "
+    f"WITH {WAV_CONTRACTS} {WAV_STARTS}"
+)
+FLOOR_WAV_FIGURES = (
+    f"WITH {WAV_CONTRACTS}, starts AS (SELECT * FROM bench_floor_starts), {WAV_FROM_STARTS}"  # noqa: S608 - constants
+)
+FLOOR_COHORT_INSERT = (
+    "INSERT INTO bench_floor_members (contract_id, kind, label, person_id, entered_on, "  # noqa: S608 - constants
+    f"reoffences) WITH {COHORTS_DUE}, {COHORT_MEMBERS} "
+    "SELECT contract_id, kind, label, person_id, entered_on, reoffences FROM counted"
+)
+FLOOR_COHORT_FIGURES = (
+    f"WITH {COHORTS_DUE}, counted AS (SELECT * FROM bench_floor_members) {COHORT_FROM_MEMBERS}"  # noqa: S608 - constants
+)
+
+
+def _wav_rows(cursor) -> dict[int, dict]:
+    columns = [c[0] for c in cursor.description]
+    return {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
+
+
+def _cohort_rows(cursor) -> dict[tuple[int, str], dict]:
+    columns = [c[0] for c in cursor.description]
+    figures = {}
+    for row in cursor.fetchall():
+        row = dict(zip(columns, row, strict=True))
+        figures[(row["contract_id"], f"{row['kind']}:{row['label']}")] = row
+    return figures
+
 
 def wav_figures(cursor, year: int) -> dict[int, dict]:
     """The hand-written WAV of every CRC's contract of ``year``: {contract_id: figures}."""
     cursor.execute(WAV_SQL, {"year": year})
-    columns = [c[0] for c in cursor.description]
-    return {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
+    return _wav_rows(cursor)
 
 
 def cohort_figures(
@@ -234,12 +325,54 @@ def cohort_figures(
     cursor.execute(
         COHORT_SQL, {"month": month, "follow_up": follow_up, "proven": proven, "lag": lag}
     )
-    columns = [c[0] for c in cursor.description]
-    figures = {}
-    for row in cursor.fetchall():
-        row = dict(zip(columns, row, strict=True))
-        figures[(row["contract_id"], f"{row['kind']}:{row['label']}")] = row
-    return figures
+    return _cohort_rows(cursor)
+
+
+def floor_figures(
+    connection,
+    year: int,
+    month: datetime.date,
+    *,
+    variant: str = "bare",
+    follow_up: int = 12,
+    proven: int = 18,
+    lag: int = 3,
+) -> tuple[dict, dict, float, dict]:
+    """The floor (``FLOOR_*``): the hand-written SQL writing the starts of ``year`` and the
+    members of the cohorts maturing in ``month`` into the bench_floor tables (made afresh,
+    as FLOOR_VARIANTS[variant] says), its figures computed from those rows, in one
+    transaction (a savepoint inside a test's). Returns (WAV figures, cohort figures, seconds
+    from the first insert to the end of the commit, rows written per table). The tables are
+    dropped afterwards."""
+    from django.db import transaction
+
+    params = {"year": year, "month": month, "follow_up": follow_up, "proven": proven, "lag": lag}
+    with connection.cursor() as cursor:
+        for table, columns in FLOOR_TABLES.items():
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            cursor.execute(f"CREATE TABLE {table} ({columns})")
+            for ddl in FLOOR_VARIANTS[variant]:
+                cursor.execute(ddl.format(table=table, line_index=FLOOR_LINE_INDEX[table]))
+    try:
+        started = time.perf_counter()
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            cursor.execute(FLOOR_WAV_INSERT, params)
+            written = {"bench_floor_starts": cursor.rowcount}
+            cursor.execute(FLOOR_COHORT_INSERT, params)
+            written["bench_floor_members"] = cursor.rowcount
+            cursor.execute(FLOOR_WAV_FIGURES, params)
+            wav = _wav_rows(cursor)
+            cursor.execute(FLOOR_COHORT_FIGURES, params)
+            cohorts = _cohort_rows(cursor)
+            # The deferred foreign keys checked here rather than at the commit (the same work;
+            # inside a test's transaction there is no commit, and the tables are dropped).
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        seconds = time.perf_counter() - started
+    finally:
+        with connection.cursor() as cursor:
+            for table in FLOOR_TABLES:
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    return wav, cohorts, seconds, written
 
 
 # --- The benchmark -------------------------------------------------------------------------
@@ -301,6 +434,28 @@ def _time_sql(runs: int) -> dict:
         "cohorts_median_s": round(statistics.median(t[1] for t in timings), 3),
         "total_median_s": round(statistics.median(t[2] for t in timings), 3),
     }
+
+
+def _time_floor(runs: int, sql: dict) -> dict:
+    """The floor (``floor_figures``), each variant ``runs`` times: median seconds,
+    rows written, and whether its figures equal the read-only SQL's."""
+    from django.db import connection
+
+    found = {}
+    for variant in FLOOR_VARIANTS:
+        timings = []
+        for _ in range(runs):
+            wav, cohorts, seconds, written = floor_figures(
+                connection, RECONCILED_YEAR, MONTH, variant=variant, **_settings()
+            )
+            timings.append(seconds)
+        found[variant] = {
+            "runs_s": [round(t, 3) for t in timings],
+            "median_s": round(statistics.median(timings), 3),
+            "rows_written": written,
+            "same_figures_as_sql": wav == sql["wav"] and cohorts == sql["cohorts"],
+        }
+    return found
 
 
 def _helpers_ready() -> list[str]:
@@ -537,7 +692,7 @@ def _cross_check(run_id, sql: dict) -> list[str]:
 
 
 def _with_workers(workers: int, timeout: int) -> dict:
-    """The month on a real Celery worker pool (module docstring, step 6)."""
+    """The month on a real Celery worker pool (module docstring, step 7)."""
     from celery import Celery
 
     from contracts.models import PartStatus
@@ -689,12 +844,32 @@ def main():
         ),
     ]
 
+    floor = _time_floor(args.sql_runs, sql)
+    report["floor"] = floor
+    for variant, label in (
+        ("bare", "into bare tables"),
+        ("indexed", "with a primary key and an index on the line"),
+        ("keyed", "with those and a foreign key to the person"),
+    ):
+        rows.append(
+            (
+                f"floor: the same SQL writing the {sum(floor[variant]['rows_written'].values()):,}"
+                f" rows it counts {label}, median of {args.sql_runs} "
+                f"({floor[variant]['median_s'] / sql['total_median_s']:.2f}x the SQL)",
+                4,
+                floor[variant]["median_s"],
+            )
+        )
+
     missing = _helpers_ready()
     report["missing_functions"] = missing
     exit_code = 0
-    if missing or args.sql_only:
+    if not all(variant["same_figures_as_sql"] for variant in floor.values()):
+        print("!!! the floor's figures differ from the SQL's !!!", file=sys.stderr)
+        exit_code = 1
+    if missing:
         print("The run's functions are not all written yet:", missing)
-    else:
+    if not missing and not args.sql_only:
         report["ledger_lines_seeded_as_earlier_runs"] = _reset_ledger()
         report["service_levels"] = _service_levels()
         first = _new_run()

@@ -599,10 +599,18 @@ class LedgerEntry(models.Model):
 class WavStart(models.Model):
     """A start counted in a year-end reconciliation's actual WAV."""
 
-    entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="wav_starts")
-    person = models.ForeignKey("probation.Person", on_delete=models.PROTECT, related_name="+")
+    # db_index=False here and below: the constraint or index leading with the column serves.
+    entry = models.ForeignKey(
+        LedgerEntry, on_delete=models.PROTECT, related_name="wav_starts", db_index=False
+    )
+    # Not indexed (here and on CohortMember): nothing looks a start up by the person or the
+    # sentence, people and sentences are never deleted, and these are the ledger's largest
+    # tables (every start of a year, written in the year's last run).
+    person = models.ForeignKey(
+        "probation.Person", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     sentence = models.ForeignKey(
-        "probation.Sentence", on_delete=models.PROTECT, null=True, related_name="+"
+        "probation.Sentence", on_delete=models.PROTECT, null=True, related_name="+", db_index=False
     )
     start_type = models.CharField(max_length=32, choices=StartType.choices)
     start_date = models.DateField()
@@ -623,9 +631,15 @@ class CohortMember(models.Model):
     """A member of a PbR cohort paid by a ledger line, with the dates their reoffending was
     counted over and what was found."""
 
-    entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="members")
-    person = models.ForeignKey("probation.Person", on_delete=models.PROTECT, related_name="+")
-    sentence = models.ForeignKey("probation.Sentence", on_delete=models.PROTECT, related_name="+")
+    entry = models.ForeignKey(
+        LedgerEntry, on_delete=models.PROTECT, related_name="members", db_index=False
+    )
+    person = models.ForeignKey(
+        "probation.Person", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    sentence = models.ForeignKey(
+        "probation.Sentence", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     entry_type = models.CharField(max_length=32, choices=StartType.choices)
     entered_on = models.DateField(db_comment="Start of the order, or release onto licence/PSS")
     pnc_number = models.CharField(max_length=20, blank=True)
@@ -654,7 +668,7 @@ class CohortMember(models.Model):
 
 class CountedReoffence(models.Model):
     member = models.ForeignKey(
-        CohortMember, on_delete=models.PROTECT, related_name="counted_reoffences"
+        CohortMember, on_delete=models.PROTECT, related_name="counted_reoffences", db_index=False
     )
     reoffence = models.ForeignKey(ProvenReoffence, on_delete=models.PROTECT, related_name="+")
 
@@ -728,7 +742,9 @@ class ServiceLevelCase(models.Model):
 
 
 class InvoicedDelivery(models.Model):
-    entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="deliveries")
+    entry = models.ForeignKey(
+        LedgerEntry, on_delete=models.PROTECT, related_name="deliveries", db_index=False
+    )
     delivery = models.ForeignKey(Delivery, on_delete=models.PROTECT, related_name="invoiced")
     quantity = models.DecimalField(max_digits=10, decimal_places=2)
     price = models.DecimalField(max_digits=10, decimal_places=2)
@@ -747,7 +763,9 @@ class InvoicedDelivery(models.Model):
 class ChargedOrder(models.Model):
     """A Senior Attendance Centre order whose hours a ledger line charged to the MoJ."""
 
-    entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="charged_orders")
+    entry = models.ForeignKey(
+        LedgerEntry, on_delete=models.PROTECT, related_name="charged_orders", db_index=False
+    )
     person = models.ForeignKey("probation.Person", on_delete=models.PROTECT, related_name="+")
     sentence = models.ForeignKey("probation.Sentence", on_delete=models.PROTECT, related_name="+")
     hours = models.PositiveIntegerField()

@@ -288,3 +288,32 @@ def test_sql_month_arithmetic_is_add_months(day, months):
     with connection.cursor() as cursor:
         cursor.execute("SELECT (%s::date + make_interval(months => %s))::date", [day, months])
         assert cursor.fetchone()[0] == periods.add_months(day, months)
+
+
+@pytest.mark.parametrize("variant", ["bare", "indexed", "keyed"])
+def test_the_floor_writes_what_it_counts_and_gives_the_same_figures(cohort_facts, variant):
+    """The benchmark's floor (the same SQL writing every start and member it counts, then
+    computing its figures from those rows) gives the read-only SQL's figures, whatever
+    tables it writes into – so the floor measures the writing and nothing else."""
+    from bench.bench_contracts import floor_figures
+
+    november = D(2017, 11, 1)
+    with connection.cursor() as cursor:
+        wav = wav_figures(cursor, 1)
+        cohorts = cohort_figures(cursor, november, **WINDOWS)
+    floor_wav, floor_cohorts, seconds, written = floor_figures(
+        connection, 1, november, variant=variant, **WINDOWS
+    )
+
+    assert (floor_wav, floor_cohorts) == (wav, cohorts)
+    assert written == {
+        "bench_floor_starts": sum(row["starts"] for row in wav.values()),
+        "bench_floor_members": sum(row["cohort_size"] for row in cohorts.values()),
+    }
+    assert written["bench_floor_starts"] > 0 and written["bench_floor_members"] == 8
+    assert seconds > 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT to_regclass('bench_floor_starts'), to_regclass('bench_floor_members')"
+        )
+        assert cursor.fetchone() == (None, None)  # dropped afterwards
