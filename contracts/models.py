@@ -604,8 +604,9 @@ class WavStart(models.Model):
         LedgerEntry, on_delete=models.PROTECT, related_name="wav_starts", db_index=False
     )
     # Not indexed (here and on CohortMember): nothing looks a start up by the person or the
-    # sentence, people and sentences are never deleted, and these are the ledger's largest
-    # tables (every start of a year, written in the year's last run).
+    # sentence, and these are the ledger's largest tables (every start of a year, written in
+    # the year's last run). The platform deletes neither; a deletion would still be refused
+    # (PROTECT and the foreign key), only after a scan of this table.
     person = models.ForeignKey(
         "probation.Person", on_delete=models.PROTECT, related_name="+", db_index=False
     )
