@@ -5,11 +5,9 @@ every page under /contracts/ and every API route under /api/v1/contracts and
 route with a parameter this test cannot fill fails it."""
 
 import datetime
-import re
 from decimal import Decimal
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -23,6 +21,8 @@ from contracts.models import (
 )
 from tests.contracts.factories import contract_of, rate_card_item_of
 from tests.probation.factories import api_client, org, staff
+from tests.routes import routes as project_routes
+from tests.routes import url as path_of
 
 pytestmark = pytest.mark.django_db
 
@@ -35,32 +35,8 @@ MONTH = "2015-03"
 NOMS_ONLY_PAGES = ("/change/", "/reverse/", "/new/")
 
 
-def _walk(patterns, prefix=""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), entry
-
-
 def _routes() -> list[tuple[str, set[str]]]:
-    routes = []
-    for route, pattern in _walk(get_resolver().url_patterns):
-        route = route.replace("^", "").replace("$", "")
-        if route.startswith(PREFIXES):
-            parameters = set(pattern.pattern.converters) | set(pattern.pattern.regex.groupindex)
-            routes.append((route, parameters))
-    return routes
-
-
-def _url(route: str, values: dict) -> str:
-    url = route
-    for name, value in values.items():
-        url = re.sub(rf"\(\?P<{name}>[^)]*\)", str(value), url)
-        url = re.sub(rf"<(?:\w+:)?{name}>", str(value), url)
-    url = url.replace("\\.", ".").replace("\\/", "/")
-    url = re.sub(r"\(\?P<format>[^)]*\)\??", "", url)
-    return "/" + url
+    return project_routes(PREFIXES)
 
 
 def _records(crc: str) -> dict:
@@ -158,8 +134,8 @@ def test_another_crcs_contract_is_indistinguishable_from_a_missing_one(callers):
     for role, client in callers:
         for route, params in routes:
             values = {name: theirs[name] for name in params & CONTRACT_PARAMETERS}
-            url = _url(route, values)
-            missing = _url(route, {**values, "contract_id": MISSING})
+            url = path_of(route, values)
+            missing = path_of(route, {**values, "contract_id": MISSING})
             got, expected = _responses(client, url), _responses(client, missing)
             if _reachable(role, route):
                 assert got["get"] in (404, 405), f"{role} GET {url}: {got['get']}"
@@ -177,8 +153,8 @@ def test_another_crcs_records_are_404_under_an_own_contract(callers):
                 continue
             values = {name: own[name] for name in params & CONTRACT_PARAMETERS}
             values |= {name: theirs[name] for name in children}
-            url = _url(route, values)
-            missing = _url(route, values | dict.fromkeys(children, MISSING))
+            url = path_of(route, values)
+            missing = path_of(route, values | dict.fromkeys(children, MISSING))
             got = client.get(url).status_code
             assert got in (404, 405), f"{role} GET {url}: {got}"
             assert got == client.get(missing).status_code, url
@@ -190,7 +166,7 @@ def test_crc_staff_read_their_own_contracts_pages(callers):
         for route, params in _routes():
             if "contract_id" not in params or not _reachable(role, route):
                 continue
-            url = _url(route, {name: own[name] for name in params & CONTRACT_PARAMETERS})
+            url = path_of(route, {name: own[name] for name in params & CONTRACT_PARAMETERS})
             status = client.get(url).status_code
             if route.startswith("api/"):
                 assert status not in (404, 500), f"{role} GET {url}: {status}"
@@ -210,7 +186,7 @@ def test_noms_read_every_contract_page(client):
             continue
         values = {name: theirs[name] for name in params & CONTRACT_PARAMETERS}
         values |= {"run_id": run.pk} if "run_id" in params else {}
-        url = _url(route, values)
+        url = path_of(route, values)
         assert client.get(url).status_code == 200, url
 
 
@@ -224,12 +200,12 @@ def test_payment_runs_and_the_reoffending_data_do_not_exist_for_crc_staff(caller
             if not _reachable(role, route) or route == "contracts/" or route.endswith("new/"):
                 continue
             if "run_id" in params:
-                url = _url(route, {"run_id": run.pk})
-                missing = _url(route, {"run_id": MISSING})
+                url = path_of(route, {"run_id": run.pk})
+                missing = path_of(route, {"run_id": MISSING})
                 got, expected = _responses(client, url), _responses(client, missing)
                 assert got == expected, f"{role} {url}: {got} vs missing {expected}"
                 assert got["get"] != 200, f"{role} GET {url}"
                 if not route.startswith("api/"):
                     assert got["get"] in (404, 405), f"{role} GET {url}"
             elif route.startswith("contracts/"):
-                assert client.get(_url(route, {})).status_code == 404, f"{role} GET /{route}"
+                assert client.get(path_of(route, {})).status_code == 404, f"{role} GET /{route}"

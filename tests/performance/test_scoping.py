@@ -13,18 +13,18 @@ publishing is NOMS's.
 """
 
 import datetime
-import re
 
 import pytest
 from django.conf import settings
 from django.shortcuts import resolve_url
-from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from performance.models import PublishedFigure, PublishedTable
 from tests.performance.factories import fact_of
 from tests.probation.factories import api_client, org, staff
+from tests.routes import routes as project_routes
+from tests.routes import url as path_of
 
 pytestmark = pytest.mark.django_db
 
@@ -44,32 +44,8 @@ PUBLISH_PAGES = {"performance/open-data/publish/"}
 API_LISTS = {"api/v1/performance/facts/", "api/v1/performance/tables/"}
 
 
-def _walk(patterns, prefix=""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), entry
-
-
 def _routes() -> list[tuple[str, set[str]]]:
-    routes = []
-    for route, pattern in _walk(get_resolver().url_patterns):
-        route = route.replace("^", "").replace("$", "")
-        if route.startswith(PREFIXES):
-            parameters = set(pattern.pattern.converters) | set(pattern.pattern.regex.groupindex)
-            routes.append((route, parameters))
-    return routes
-
-
-def _url(route: str, values: dict) -> str:
-    url = route
-    for name, value in values.items():
-        url = re.sub(rf"\(\?P<{name}>[^)]*\)", str(value), url)
-        url = re.sub(rf"<(?:\w+:)?{name}>", str(value), url)
-    url = url.replace("\\.", ".").replace("\\/", "/")
-    url = re.sub(r"\(\?P<format>[^)]*\)\??", "", url)
-    return "/" + url
+    return project_routes(PREFIXES)
 
 
 def _organisation_routes() -> list[tuple[str, set[str]]]:
@@ -160,11 +136,11 @@ def test_another_organisation_is_indistinguishable_from_a_missing_one(figures, c
     for route, _ in _organisation_routes():
         if not _reachable(caller, route):
             continue
-        missing = _url(route, _values(MISSING))
+        missing = path_of(route, _values(MISSING))
         expected = _responses(client, missing)
         assert expected["get"] == 404, f"{caller} GET {missing}: {expected['get']}"
         for code in theirs:
-            url = _url(route, _values(code))
+            url = path_of(route, _values(code))
             got = _responses(client, url)
             assert got == expected, f"{caller} {url}: {got} vs missing {expected}"
 
@@ -178,14 +154,14 @@ def test_nobody_else_sees_any_organisation(figures):
         client = _session(role, organisation)
         for route, _ in _organisation_routes():
             for code in ("CRC11", "NPS-WAL", MISSING):
-                url = _url(route, _values(code))
+                url = path_of(route, _values(code))
                 assert client.get(url).status_code == 404, f"{role} GET {url}"
 
 
 def test_signed_out_callers_see_no_organisation(figures):
     anonymous = APIClient()
     for route, _ in _organisation_routes():
-        response = anonymous.get(_url(route, _values("CRC11")))
+        response = anonymous.get(path_of(route, _values("CRC11")))
         if route.startswith("api/"):
             assert response.status_code in (401, 403), route
         else:
@@ -203,7 +179,7 @@ def test_own_organisation_opens_on_every_route(figures, caller, own, theirs):
     for route, _ in _organisation_routes():
         if not _reachable(caller, route):
             continue
-        url = _url(route, _values(own))
+        url = path_of(route, _values(own))
         status = client.get(url).status_code
         if status != 200:
             failures[url] = status
@@ -215,7 +191,7 @@ def test_noms_opens_every_organisation_route(figures):
     failures = {}
     for route, _ in _organisation_routes():
         for code in ("CRC20", "NPS", "NPS-LON", "LDU2001"):
-            url = _url(route, _values(code))
+            url = path_of(route, _values(code))
             status = client.get(url).status_code
             if status != 200:
                 failures[url] = status
@@ -301,9 +277,9 @@ def test_a_published_tables_pages_need_no_sign_in(table):
     routes = _table_routes()
     assert len(routes) >= 3
     for route in sorted(OPEN_DATA_PAGES) + routes:
-        url = _url(route, {"table_id": table.pk})
+        url = path_of(route, {"table_id": table.pk})
         assert anonymous.get(url).status_code == 200, f"GET {url}"
-        missing = _url(route, {"table_id": 999999})
+        missing = path_of(route, {"table_id": 999999})
         if missing != url:
             assert anonymous.get(missing).status_code == 404, f"GET {missing}"
 

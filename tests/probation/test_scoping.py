@@ -4,11 +4,13 @@ for a CRN that does not exist. The routes are enumerated from the URL resolver, 
 one cannot escape: a pattern with a parameter this test does not know fails the test."""
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from probation import access
 from tests.probation.factories import api_client, person_of, staff
+from tests.routes import parameters as route_parameters
+from tests.routes import url as path_of
+from tests.routes import walk
 
 pytestmark = pytest.mark.django_db
 
@@ -453,32 +455,13 @@ NOT_CASE_DATA = {
 }
 
 
-def _walk(patterns, prefix=""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), entry
-
-
 def _routes():
     routes = []
-    for route, pattern in _walk(get_resolver().url_patterns):
+    for route, pattern in walk():
         if route.startswith(EXCLUDED_PREFIXES):
             continue
-        parameters = set(pattern.pattern.converters) | set(pattern.pattern.regex.groupindex)
-        routes.append((route.replace("^", "").replace("$", ""), pattern, parameters))
+        routes.append((route.replace("^", "").replace("$", ""), pattern, route_parameters(pattern)))
     return routes
-
-
-def _url(route: str, values: dict) -> str:
-    import re
-
-    url = route
-    for name, value in values.items():
-        url = re.sub(rf"\(\?P<{name}>[^)]*\)", value, url)
-        url = re.sub(rf"<(?:\w+:)?{name}>", value, url)
-    return "/" + url
 
 
 KNOWN_PARAMETERS = (
@@ -565,8 +548,8 @@ def test_other_crcs_person_is_indistinguishable_from_a_missing_one(crc_b_person,
     for role, client in callers:
         for route, params in routes:
             values = _values(params, crc_b_person)
-            theirs = _url(route, values)
-            missing = _url(route, {**values, "crn": "Z999999"})
+            theirs = path_of(route, values)
+            missing = path_of(route, {**values, "crn": "Z999999"})
             got, expected = _responses(client, theirs), _responses(client, missing)
             if _reachable(role, route):
                 assert got["get"] == 404, f"{role} GET {theirs}"
@@ -580,7 +563,7 @@ def test_other_crcs_person_never_appears_in_lists(crc_b_person, callers):
         for route in list_routes:
             if route in NOT_CASE_DATA:
                 continue
-            response = client.get(_url(route, {}), {"crn": crc_b_person.crn})
+            response = client.get(path_of(route, {}), {"crn": crc_b_person.crn})
             # Pagination links echo the query string; only the data itself must not leak.
             body = response.content.decode(errors="replace").replace(f"crn={crc_b_person.crn}", "")
             assert crc_b_person.crn not in body, f"{role} sees CRC B's person at /{route}"
@@ -593,7 +576,7 @@ def test_own_person_is_open_on_every_person_route_that_reads(callers):
     for role, client in callers:
         for route, params in _person_routes():
             if _reachable(role, route):
-                response = client.get(_url(route, _values(params, own)))
+                response = client.get(path_of(route, _values(params, own)))
                 assert response.status_code == 200, f"{role} GET /{route}"
 
 
@@ -681,7 +664,7 @@ def test_a_record_of_another_person_is_not_reached_through_an_own_crn(crc_b_pers
             if not params & set(CHILD_PARAMETERS) or not _reachable(role, route):
                 continue
             values = {**_values(params, crc_b_person), "crn": own.crn}
-            url = _url(route, values)
+            url = path_of(route, values)
             assert client.get(url).status_code == 404, f"{role} GET {url}"
 
 
@@ -694,7 +677,7 @@ def test_every_person_route_that_reads_writes_a_view_audit_row(callers):
     role, client = callers[0]
     silent = []
     for route, params in _person_routes():
-        url = _url(route, _values(params, own))
+        url = path_of(route, _values(params, own))
         before = AuditEvent.objects.filter(action="VIEW", person_crn=own.crn).count()
         assert client.get(url).status_code == 200, url
         if AuditEvent.objects.filter(action="VIEW", person_crn=own.crn).count() == before:
