@@ -15,18 +15,12 @@ from allocation.models import ReportingInstruction
 from probation import clock
 from probation.contacts import first_appointment_due
 from tests.allocation.allocated import allocated
-from tests.probation.factories import api_client, org, staff
+from tests.probation.factories import org, staff
+from tests.probation.factories import token_api as client_of
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/allocations/"
-
-
-def client_of(organisation: str) -> APIClient:
-    _, key = api_client(organisation)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
 
 
 def ids(response) -> list[int]:

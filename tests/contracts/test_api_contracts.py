@@ -32,19 +32,12 @@ from contracts.models import (
 from probation.models.audit import AuditAction, AuditEvent
 from tests.contracts.factories import BANDS, WEIGHTS, contract_of, rate_card_item_of
 from tests.probation.factories import api_client, org, person_of, sentence_of, staff
+from tests.probation.factories import signed_in_api as client_of
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
 MARCH_2015 = datetime.date(2015, 3, 1)
-
-
-def client_of(role, organisation):
-    client = APIClient()
-    user = staff(role, organisation)
-    client.force_login(user)
-    client.user = user
-    return client
 
 
 @pytest.fixture

@@ -18,12 +18,12 @@ from hypothesis import strategies as st
 from contracts import service_levels
 from contracts.models import ServiceLevelCase, ServiceLevelResult
 from contracts.service_levels import MEASURES, record_month
-from enforcement.models import Failure
 from probation.calendar import add_business_days, is_business_day
 from probation.contacts import first_appointment_due
-from probation.models import Termination, WorkflowEvent
+from probation.models import Termination
 from resettlement.models import CustodyEpisode, ResettlementPlan, Screening
 from tests.contracts.factories import contract_of, service_level_of
+from tests.enforcement.factories import decided_failure
 from tests.probation.factories import contact_of, org, person_of, sentence_of, staff
 from tests.resettlement.factories import prison
 
@@ -179,31 +179,8 @@ def test_orders_and_licences_completed_or_expired_of_those_terminated_in_the_mon
 
 
 def decision(when, action, within, provider="CRC11", **person_fields):
-    person = person_of(provider, **person_fields)
-    sentence = sentence_of(person)
-    failure = Failure.objects.create(
-        person=person,
-        state="REFERRED",
-        step_started_at=when,
-        opened_at=when,
-        sentence=sentence,
-        enforced_as="COMMUNITY_ORDER",
-        failure_date=when.date(),
-        description="Missed an appointment",
-        provider=person.responsible_provider,
-        recorded_by=officer(),
-    )
-    WorkflowEvent.objects.create(
-        workflow="failure",
-        record_id=failure.pk,
-        person=person,
-        action=action,
-        from_state="AWAITING_DECISION",
-        to_state="REFERRED",
-        at=when,
-        step_organisation=person.responsible_provider,
-        due_by=when.date() if within else when.date() - datetime.timedelta(days=1),
-        within_deadline=within,
+    _, sentence, failure = decided_failure(
+        when, action, within=within, provider=provider, recorded_by=officer(), **person_fields
     )
     return f"{sentence.reference} failure {failure.pk}"
 

@@ -11,17 +11,11 @@ from rest_framework.test import APIClient
 from enforcement import workflows as wf
 from tests.enforcement import open_records as records
 from tests.enforcement.open_records import D, at
-from tests.probation.factories import api_client, org, person_of, staff
+from tests.probation.factories import org, person_of, staff
+from tests.probation.factories import token_api as client_of
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/referrals/"
-
-
-def client_of(organisation: str) -> APIClient:
-    _, key = api_client(organisation)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
 
 
 def listed(client, **params) -> set[tuple[str, int]]:

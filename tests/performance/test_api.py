@@ -27,28 +27,15 @@ from performance.base import Kind, Measure
 from performance.measures import MEASURES
 from probation.models import Person, Termination
 from tests.performance.factories import fact_of
-from tests.probation.factories import api_client, org, person_of, sentence_of, staff
+from tests.probation.factories import org, person_of, sentence_of, staff
+from tests.probation.factories import signed_in_api as client_of
+from tests.probation.factories import token_api as token_client
 
 pytestmark = pytest.mark.django_db
 
 FUNNEL = "/api/v1/calculations/funnel"
 FACTS = "/api/v1/performance/facts/"
 MEASURE = "FIRST_APPOINTMENT"  # a SHARE measure (a contract service level)
-
-
-def client_of(role, organisation):
-    client = APIClient()
-    user = staff(role, organisation)
-    client.force_login(user)
-    client.user = user
-    return client
-
-
-def token_client(organisation):
-    _, key = api_client(organisation)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
 
 
 @pytest.fixture

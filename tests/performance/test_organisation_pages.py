@@ -24,12 +24,12 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from contracts import periods
-from enforcement.models import Failure
 from performance import charts, selectors, views_organisation
 from performance import measures as registry
 from performance.base import PROVIDER, Kind, Measure
-from probation.models import Person, WorkflowEvent
+from probation.models import Person
 from tests.contracts.factories import contract_of, service_level_of
+from tests.enforcement.factories import decided_failure
 from tests.performance.factories import fact_of
 from tests.probation.factories import contact_of, org, person_of, sentence_of, staff
 
@@ -473,32 +473,7 @@ def test_the_drill_down_of_a_division_lists_its_nps_cases(client):
 def referral(when, provider="CRC11"):
     """A breach referral decided by ``provider``'s officer on time, as the enforcement
     workflow records it."""
-    person = person_of(provider)
-    sentence = sentence_of(person)
-    failure = Failure.objects.create(
-        person=person,
-        state="REFERRED",
-        step_started_at=when,
-        opened_at=when,
-        sentence=sentence,
-        enforced_as="COMMUNITY_ORDER",
-        failure_date=when.date(),
-        description="Missed an appointment",
-        provider=person.responsible_provider,
-        recorded_by=officer(),
-    )
-    WorkflowEvent.objects.create(
-        workflow="failure",
-        record_id=failure.pk,
-        person=person,
-        action="refer",
-        from_state="AWAITING_DECISION",
-        to_state="REFERRED",
-        at=when,
-        step_organisation=person.responsible_provider,
-        due_by=when.date(),
-        within_deadline=True,
-    )
+    person, _, _ = decided_failure(when, provider=provider, recorded_by=officer())
     return person
 
 

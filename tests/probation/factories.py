@@ -78,6 +78,26 @@ def api_client(organisation: str) -> tuple[User, str]:
     return client, key
 
 
+def token_api(organisation: str):
+    """A REST client calling as ``organisation``'s API client, with its token."""
+    from rest_framework.test import APIClient
+
+    _, key = api_client(organisation)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+def signed_in_api(role: str, organisation: str):
+    """A REST client signed in as a new member of staff (``client.user``)."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.user = staff(role, organisation)
+    client.force_login(client.user)
+    return client
+
+
 class PersonFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Person
