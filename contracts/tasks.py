@@ -2,21 +2,14 @@
 to run twice: a part done does nothing, and the ledger writes each key once."""
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from contracts import payments, periods
 from contracts.models import RunTrigger
 from probation import audit, clock
+from probation.celery import IDEMPOTENT_TASK
 
 
-@shared_task(
-    name="contracts.tasks.pay_part",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    max_retries=5,
-)
+@shared_task(name="contracts.tasks.pay_part", **IDEMPOTENT_TASK)
 def pay_part(part_id: int) -> dict:
     """One CPA's (or NPS division's) part of a payment run."""
     with audit.channel("task"):

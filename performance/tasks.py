@@ -5,21 +5,14 @@ nothing, and two refreshes of one month wait for each other (a row lock on its
 ``FactsMonth``). Without a broker (the embedded default) the tasks run in-process."""
 
 from celery import group, shared_task
-from django.db import InterfaceError, OperationalError
 
 from contracts import periods
 from performance import facts
 from probation import audit, clock
+from probation.celery import IDEMPOTENT_TASK
 
 
-@shared_task(
-    name="performance.tasks.refresh_month",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    max_retries=5,
-)
+@shared_task(name="performance.tasks.refresh_month", **IDEMPOTENT_TASK)
 def refresh_month(month_iso: str) -> dict:
     """One month's facts (``YYYY-MM``): compute, write the differences."""
     with audit.channel("task"):
