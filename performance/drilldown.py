@@ -70,8 +70,9 @@ def rows(
     breakdown: str = "",
 ) -> Rows:
     """The organisation's case rows of the measure for the month (a queryset, or a list of
-    dicts for measures decided in Python); empty for MONEY measures."""
-    if measure.cases is None:
+    dicts for measures decided in Python); empty for MONEY measures, and for a
+    ``breakdown`` the measure does not have (as for a part of the figure with no cases)."""
+    if measure.cases is None or (breakdown and not measure.breakdown):
         return []
     first, after = month_bounds(month)
     found = measure.cases(first, after)

@@ -30,10 +30,17 @@ class Page:
         return iter(self.object_list)
 
 
+# A page number past this is read as this one (an empty page at any real size of data):
+# the offset of a larger one overflows the databases' integers.
+LAST_PAGE = 1_000_000
+
+
 def page_of(queryset, page: str | int | None, *, size: int | None = None) -> Page:
+    """Page ``page`` (from 1; anything else is page 1, and past ``LAST_PAGE`` is
+    ``LAST_PAGE``) of ``queryset`` or a list."""
     size = size or settings.PAGE_SIZE
     try:
-        number = max(1, int(page or 1))
+        number = min(max(1, int(page or 1)), LAST_PAGE)
     except (TypeError, ValueError):
         number = 1
     start = (number - 1) * size

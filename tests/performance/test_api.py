@@ -490,6 +490,14 @@ def test_the_cases_behind_a_figure_by_crn_and_reference(noms, crc11, completions
     assert london["crn"] == completions["london"].person.crn
 
 
+def test_a_breakdown_the_measure_does_not_have_lists_no_cases(noms, completions):
+    """A service level has no breakdown: asking for a part of it is an empty list, as for a
+    part with no cases, not a server error."""
+    url = cases_url("CRC11", "ORDERS_COMPLETED")
+    assert len(case_items(noms, url)) == 2
+    assert case_items(noms, url + "?breakdown=COMMUNITY_ORDER") == []
+
+
 def test_an_nps_division_head_lists_their_divisions_cases(wales, completions):
     (item,) = case_items(wales, cases_url("NPS-WAL", "ORDERS_COMPLETED"))
     assert item["crn"] == completions["wales"].person.crn
