@@ -556,7 +556,16 @@ def listed_measure(monkeypatch):
     monkeypatch.setitem(
         MEASURES,
         "TEST_LISTED",
-        Measure("TEST_LISTED", "Listed", "Volumes", Kind.SHARE, "Met", "All", cases=cases),
+        Measure(
+            "TEST_LISTED",
+            "Listed",
+            "Volumes",
+            Kind.SHARE,
+            "Met",
+            "All",
+            cases=cases,
+            breakdown="Sentence type",
+        ),
     )
     return people
 
