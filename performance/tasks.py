@@ -19,7 +19,7 @@ def refresh_month(month_iso: str) -> dict:
         return facts.refresh_month(periods.parse_month(month_iso))
 
 
-@shared_task(name="performance.tasks.refresh_facts", acks_late=True)
+@shared_task(name="performance.tasks.refresh_facts")
 def refresh_facts(months: list[str] | None = None) -> list[str]:
     """The nightly job: a ``refresh_month`` task for each month due
     (``facts.months_to_refresh``), or for the given months (``YYYY-MM``). Returns the

@@ -12,10 +12,9 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # The options of a task that is safe to run twice (it finds what is done before it writes):
-# delivered again if its worker dies mid-task, retried when the database connection drops.
+# retried when the database connection drops. Every task is already delivered again if its
+# worker dies mid-task (CELERY_TASK_ACKS_LATE and CELERY_TASK_REJECT_ON_WORKER_LOST).
 IDEMPOTENT_TASK = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
     "autoretry_for": (OperationalError, InterfaceError),
     "retry_backoff": True,
     "max_retries": 5,
